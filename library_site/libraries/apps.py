@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class LibrariesConfig(AppConfig):
+    name = "library_site.libraries"
+    label = "libraries"
+    verbose_name = _("Libraries")

@@ -1,0 +1,187 @@
+"""The library as an organisation, and what it owns in Wagtail.
+
+A ``Library`` is a school library, a ward community learning centre (TTHTCĐ), a
+continuing-education centre or a public library. Each one owns, in Wagtail:
+
+- a ``Site`` whose root is its ``LibraryHomePage`` (``library_site.portals``); the home
+  page also sits under the city landing page so every portal is reachable by path on
+  the landing host;
+- a ``Collection`` for its images and documents, which only its staff group may use;
+- a staff ``Group`` with page permissions on its home page subtree and collection
+  permissions on its collection.
+
+The catalog, lending and courses apps point at ``Library`` as the owning organisation.
+Libraries are managed by city administrators in the Wagtail admin (Snippets →
+Libraries); the links to Site/Collection/Group are made by
+``library_site.portals.services.library_portal_provision``.
+"""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
+from wagtail.models import Collection, Orderable, Site
+
+
+class TimestampedModel(models.Model):
+    """Abstract base: when a row was created and last changed."""
+
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class LibraryKind(models.TextChoices):
+    PRESCHOOL = "preschool", _("Preschool")
+    PRIMARY = "primary", _("Primary school")
+    LOWER_SECONDARY = "lower_secondary", _("Lower secondary school")
+    UPPER_SECONDARY = "upper_secondary", _("Upper secondary school")
+    CONTINUING_EDUCATION = "continuing_education", _("Continuing-education centre (GDNN-GDTX)")
+    COMMUNITY_LEARNING_CENTRE = "community_learning_centre", _("Community learning centre (TTHTCĐ)")
+    PUBLIC_LIBRARY = "public_library", _("Public library")
+
+    @classmethod
+    def schools(cls) -> set[str]:
+        return {cls.PRESCHOOL, cls.PRIMARY, cls.LOWER_SECONDARY, cls.UPPER_SECONDARY}
+
+
+library_code_validator = RegexValidator(
+    r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
+    _("Use lower-case letters without diacritics, digits and single hyphens, e.g. thcs-cau-kieu."),
+)
+
+
+class Library(TimestampedModel, ClusterableModel):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(
+        _("short name"), max_length=60, help_text=_("As shown in availability lines, e.g. THCS Cầu Kiệu.")
+    )
+    code = models.SlugField(
+        _("code"),
+        max_length=40,
+        unique=True,
+        validators=[library_code_validator],
+        help_text=_("Short unique code used in URLs, barcodes and imports, e.g. thcs-cau-kieu."),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=LibraryKind.choices)
+    district = models.CharField(_("district"), max_length=100)
+    ward = models.CharField(_("ward"), max_length=100, blank=True)
+    address = models.CharField(_("street address"), max_length=255)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    opening_hours_note = models.CharField(
+        _("opening hours note"),
+        max_length=255,
+        blank=True,
+        help_text=_("Shown under the opening hours, e.g. closed on public holidays and during Tết."),
+    )
+    logo = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("logo"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    site = models.OneToOneField(
+        Site, verbose_name=_("portal site"), null=True, blank=True, on_delete=models.SET_NULL, related_name="library"
+    )
+    collection = models.OneToOneField(
+        Collection,
+        verbose_name=_("media collection"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="library",
+    )
+    staff_group = models.OneToOneField(
+        Group, verbose_name=_("staff group"), null=True, blank=True, on_delete=models.SET_NULL, related_name="library"
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("name"),
+                FieldRowPanel([FieldPanel("short_name"), FieldPanel("code")]),
+                FieldPanel("kind"),
+                FieldPanel("logo"),
+                FieldPanel("is_active"),
+            ],
+            heading=_("Library"),
+        ),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("district"), FieldPanel("ward")]),
+                FieldPanel("address"),
+                FieldRowPanel([FieldPanel("phone"), FieldPanel("email")]),
+                FieldPanel("website"),
+            ],
+            heading=_("Address and contact"),
+        ),
+        MultiFieldPanel(
+            [InlinePanel("opening_hours", label=_("Opening hours")), FieldPanel("opening_hours_note")],
+            heading=_("Opening hours"),
+        ),
+    ]
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("library")
+        verbose_name_plural = _("libraries")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def is_school(self) -> bool:
+        return self.kind in LibraryKind.schools()
+
+    @property
+    def full_address(self) -> str:
+        return ", ".join(part for part in (self.address, self.ward, self.district) if part)
+
+    def staff_users(self):
+        if not self.staff_group_id:
+            return get_user_model().objects.none()
+        return self.staff_group.user_set.all()
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class OpeningHours(Orderable):
+    """One opening period on one weekday; a day may have several (morning, afternoon)."""
+
+    library = ParentalKey(Library, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    panels = [FieldRowPanel([FieldPanel("weekday"), FieldPanel("opens"), FieldPanel("closes")])]
+
+    class Meta(Orderable.Meta):
+        ordering = ["weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(closes__gt=models.F("opens")), name="opening_hours_closes_after_opens")
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"

@@ -1,0 +1,42 @@
+"""Reads about libraries, for portals, admin screens and other apps."""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import QuerySet
+
+from .models import Library, OpeningHours, Weekday
+
+
+@dataclass(frozen=True)
+class OpeningDay:
+    weekday: int
+    label: str
+    periods: list[OpeningHours]
+
+    @property
+    def is_closed(self) -> bool:
+        return not self.periods
+
+
+def library_list_active() -> QuerySet[Library]:
+    return Library.objects.filter(is_active=True).select_related("site__root_page", "logo").order_by("kind", "name")
+
+
+def library_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Library]:
+    """The libraries a staff user works for (through each library's staff group).
+
+    Superusers work for every library."""
+    if not user.is_authenticated:
+        return Library.objects.none()
+    if user.is_superuser:
+        return Library.objects.all()
+    return Library.objects.filter(staff_group__user=user)
+
+
+def library_opening_week(*, library: Library) -> list[OpeningDay]:
+    """Monday to Sunday, each with its opening periods (empty = closed)."""
+    by_day: dict[int, list[OpeningHours]] = {day: [] for day in Weekday.values}
+    for period in library.opening_hours.all():
+        by_day[period.weekday].append(period)
+    return [OpeningDay(weekday=day, label=str(Weekday(day).label), periods=by_day[day]) for day in Weekday.values]

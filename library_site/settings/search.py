@@ -1,0 +1,27 @@
+"""Which search engine serves the catalog.
+
+``ELASTICSEARCH_URL`` unset means the embedded engine on the database (SQLite FTS5 or
+PostgreSQL full-text search), so a small school runs without a search cluster. When it
+is set, the ``search`` app talks to Elasticsearch 8 at that address; the options below
+carry what a secured cluster needs.
+"""
+
+from .env import env_bool, env_str
+
+ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "") or ""
+SEARCH_ENGINE = "elasticsearch" if ELASTICSEARCH_URL else "database"
+
+ELASTICSEARCH = {
+    "URL": ELASTICSEARCH_URL,
+    "API_KEY": env_str("ELASTICSEARCH_API_KEY", "") or None,
+    "USERNAME": env_str("ELASTICSEARCH_USERNAME", "") or None,
+    "PASSWORD": env_str("ELASTICSEARCH_PASSWORD", "") or None,
+    "CA_CERTS": env_str("ELASTICSEARCH_CA_CERTS", "") or None,
+    "VERIFY_CERTS": env_bool("ELASTICSEARCH_VERIFY_CERTS", True),
+    "INDEX_PREFIX": env_str("ELASTICSEARCH_INDEX_PREFIX", "library"),
+}
+
+# Wagtail's own page search (admin page search, portal news) stays on the database.
+WAGTAILSEARCH_BACKENDS = {
+    "default": {"BACKEND": "wagtail.search.backends.database"},
+}
