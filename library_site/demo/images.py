@@ -6,14 +6,17 @@ system."""
 
 import io
 import textwrap
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from django.conf import settings
 from django.core.files.images import ImageFile
-from PIL import Image, ImageColor, ImageDraw, ImageFont
+
 from wagtail.images.models import Image as WagtailImage
 from wagtail.models import Collection
+
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 
 FONT_DIR = Path(settings.BASE_DIR) / "library_site" / "static" / "fonts"
 
@@ -33,8 +36,10 @@ def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(FONT_DIR / name), size)
 
 
-def draw_poster(*, title: str, subtitle: str = "", palette: int = 0, size: tuple[int, int] = (1200, 675)) -> bytes:
-    """A PNG poster: a vertical gradient, a row of book spines, and the title."""
+def draw_poster(
+    *, title: str, subtitle: str = "", palette: int = 0, size: tuple[int, int] = (1200, 675), with_text: bool = True
+) -> bytes:
+    """A PNG poster: a vertical gradient, a row of book spines, and (unless a banner) the title."""
     dark, light, ink = PALETTES[palette % len(PALETTES)]
     width, height = size
     image = Image.new("RGB", size, dark)
@@ -52,27 +57,44 @@ def draw_poster(*, title: str, subtitle: str = "", palette: int = 0, size: tuple
             break
         shade = PALETTES[(palette + index) % len(PALETTES)][index % 2]
         draw.rounded_rectangle([x, height - 40 - spine_height, x + spine_width, height - 40], radius=4, fill=shade)
-        draw.line([x + 6, height - 40 - spine_height + 20, x + spine_width - 6, height - 40 - spine_height + 20], fill=ink)
+        draw.line(
+            [x + 6, height - 40 - spine_height + 20, x + spine_width - 6, height - 40 - spine_height + 20], fill=ink
+        )
         x += spine_width + 6
-    lines = textwrap.wrap(title, width=30)[:3]
+    lines = textwrap.wrap(title, width=30)[:3] if with_text else []
     y = 60
     for line in lines:
         draw.text((60, y), line, font=font(64, bold=True), fill=ink)
         y += 80
-    if subtitle:
+    if subtitle and with_text:
         draw.text((60, y + 10), subtitle, font=font(34), fill=ink)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
-def poster_image(*, collection: Collection, title: str, description: str, subtitle: str = "", palette: int = 0, filename: str) -> WagtailImage:
-    """The Wagtail image with this title in this collection, drawn on first use."""
+def draw_logo(*, initials: str, palette: int = 0, size: int = 256) -> bytes:
+    """A round badge with the library's initials."""
+    dark, light, _ink = PALETTES[palette % len(PALETTES)]
+    image = Image.new("RGB", (size, size), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse([8, 8, size - 8, size - 8], fill=dark, outline=light, width=10)
+    text_font = font(size // (2 + max(len(initials) - 2, 0)), bold=True)
+    draw.text((size / 2, size / 2), initials, font=text_font, fill="#ffffff", anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def generated_image(
+    *, collection: Collection, title: str, description: str, filename: str, draw: Callable[[], bytes]
+) -> WagtailImage:
+    """The Wagtail image with this title in this collection; ``draw()`` makes its PNG
+    bytes the first time only."""
     existing = WagtailImage.objects.filter(collection=collection, title=title).first()
     if existing:
         return existing
-    data = draw_poster(title=title, subtitle=subtitle, palette=palette)
     image = WagtailImage(title=title, description=description, collection=collection)
-    image.file = ImageFile(io.BytesIO(data), name=filename)
+    image.file = ImageFile(io.BytesIO(draw()), name=filename)
     image.save()
     return image

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from library_site.demo.images import poster_image
+from library_site.demo.images import draw_logo, draw_poster, generated_image
 from library_site.libraries.models import Library, LibraryKind, OpeningHours
 
 from .models import AboutPage, ActivityIndexPage, ActivityKind, ActivityPostPage, LibraryHomePage
@@ -46,6 +46,7 @@ class DemoLibrary:
     email: str
     intro: str
     about: list[str]
+    initials: str
     librarian: tuple[str, str, str]  # username, first name, last name
     hours: list[tuple[int, str, str]]
     hours_note: str
@@ -75,6 +76,7 @@ LIBRARIES = [
             "Mỗi học sinh, giáo viên được cấp thẻ bạn đọc mang mã số học sinh dưới dạng mã QR để mượn, "
             "trả sách tại quầy hoặc tại máy tự phục vụ.",
         ],
+        initials="CK",
         librarian=("thuthu.caukieu", "Lan", "Nguyễn Thị"),
         hours=_weekdays("07:00", "11:30") + _weekdays("13:00", "16:30") + [(5, "07:30", "11:00")],
         hours_note="Nghỉ các ngày lễ, Tết theo lịch của trường.",
@@ -137,11 +139,13 @@ LIBRARIES = [
         address="52 Huỳnh Văn Bánh",
         phone="028 3845 5678",
         email="thuvien@thphamngocthach.edu.vn",
-        intro="Góc đọc sách nhiều màu sắc cho các bạn nhỏ lớp 1 đến lớp 5, với truyện tranh, sách nói và giờ kể chuyện hằng tuần.",
+        intro="Góc đọc sách nhiều màu sắc cho các bạn nhỏ lớp 1 đến lớp 5, với truyện tranh, sách nói "
+        "và giờ kể chuyện hằng tuần.",
         about=[
             "Thư viện đạt chuẩn thư viện thân thiện, có góc đọc mở ở mỗi tầng và phòng đọc đa phương tiện.",
             "Giờ kể chuyện sáng thứ Sáu hằng tuần dành cho học sinh lớp 1 và lớp 2.",
         ],
+        initials="PNT",
         librarian=("thuthu.phamngocthach", "Hoa", "Trần Thị"),
         hours=_weekdays("07:00", "16:30"),
         hours_note="Nghỉ thứ Bảy, Chủ nhật và các ngày lễ.",
@@ -192,6 +196,7 @@ LIBRARIES = [
             "Thư viện điện tử của trung tâm liên thông với thư viện số các trường học trong quận, để người "
             "dân mượn sách và học liệu của trường lân cận.",
         ],
+        initials="P13",
         librarian=("canbo.tthtcd13", "Minh", "Lê Văn"),
         hours=_weekdays("07:30", "11:30", days=range(6)) + _weekdays("13:30", "20:00", days=range(5)),
         hours_note="Buổi tối dành cho các lớp học và thực hành máy tính.",
@@ -227,6 +232,7 @@ LIBRARIES = [
         email="thuvien@gdtxphunhuan.edu.vn",
         intro="Thư viện và phòng thực hành cho học viên giáo dục thường xuyên và người học các khóa trực tuyến.",
         about=["Trung tâm là nơi thực hành của các khóa học trực tuyến do các trung tâm học tập cộng đồng tổ chức."],
+        initials="TX",
         librarian=("thuthu.gdtx", "Tâm", "Phạm Minh"),
         hours=_weekdays("07:30", "17:00") + [(5, "07:30", "11:30")],
         hours_note="",
@@ -268,40 +274,41 @@ def _publish(page) -> None:
 def _library_portal(spec: DemoLibrary, palette: int) -> Library:
     library, _created = Library.objects.get_or_create(
         code=spec.code,
-        defaults=dict(
-            name=spec.name,
-            short_name=spec.short_name,
-            kind=spec.kind,
-            district="Quận Phú Nhuận",
-            ward=spec.ward,
-            address=spec.address,
-            phone=spec.phone,
-            email=spec.email,
-            opening_hours_note=spec.hours_note,
-        ),
+        defaults={
+            "name": spec.name,
+            "short_name": spec.short_name,
+            "kind": spec.kind,
+            "district": "Quận Phú Nhuận",
+            "ward": spec.ward,
+            "address": spec.address,
+            "phone": spec.phone,
+            "email": spec.email,
+            "opening_hours_note": spec.hours_note,
+        },
     )
     _opening_hours(library, spec)
     home = library_portal_provision(library=library, port=DEMO_PORT)
     collection = library.collection
 
     if not home.hero_image_id:
-        home.hero_image = poster_image(
+        home.hero_image = generated_image(
             collection=collection,
             title=f"Ảnh bìa {spec.short_name}",
             description=f"Ảnh minh họa giá sách của {spec.name}",
-            subtitle=spec.short_name,
-            palette=palette,
             filename=f"{spec.code}-banner.png",
+            draw=lambda: draw_poster(
+                title=spec.name, subtitle=spec.intro[:60] + "…", palette=palette, size=(1600, 500)
+            ),
         )
         home.intro = f"<p>{spec.intro}</p>"
         _publish(home)
     if not library.logo_id:
-        library.logo = poster_image(
+        library.logo = generated_image(
             collection=collection,
             title=f"Biểu trưng {spec.short_name}",
             description=f"Biểu trưng {spec.short_name}",
-            palette=palette + 1,
             filename=f"{spec.code}-logo.png",
+            draw=lambda: draw_logo(initials=spec.initials, palette=palette),
         )
         library.save(update_fields=["logo"])
 
@@ -314,13 +321,14 @@ def _library_portal(spec: DemoLibrary, palette: int) -> Library:
     for number, post in enumerate(spec.posts):
         if ActivityPostPage.objects.child_of(index).filter(slug=post.slug).exists():
             continue
-        cover = poster_image(
+        cover = generated_image(
             collection=collection,
             title=post.title,
             description=post.summary,
-            subtitle=spec.short_name,
-            palette=palette + number,
             filename=f"{post.slug}.png",
+            draw=lambda post=post, number=number: draw_poster(
+                title=post.title, subtitle=spec.short_name, palette=palette + number
+            ),
         )
         page = ActivityPostPage(
             title=post.title,

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -68,13 +69,13 @@ class CityLandingPage(Page):
             LibraryHomePage.objects.child_of(self)
             .live()
             .select_related("library", "library__site", "library__logo")
-            .order_by("library__kind", "library__name")
+            .order_by("library__name")
         )
-        kind_labels = dict(LibraryKind.choices)
-        groups: dict[str, list[LibraryHomePage]] = {}
+        # Grouped in the order of LibraryKind: schools by level, then centres, then public libraries.
+        groups: dict[str, list[LibraryHomePage]] = {kind: [] for kind in LibraryKind.values}
         for home in homes:
-            groups.setdefault(home.library.kind, []).append(home)
-        context["library_groups"] = [(kind_labels[kind], items) for kind, items in groups.items()]
+            groups[home.library.kind].append(home)
+        context["library_groups"] = [(LibraryKind(kind).label, items) for kind, items in groups.items() if items]
         context["library_count"] = sum(len(items) for items in groups.values())
         context["latest_posts"] = (
             ActivityPostPage.objects.live().public().descendant_of(self).order_by("-date_start", "-pk")[:6]

@@ -7,6 +7,7 @@ is missing, so ``load_demo`` and the admin "create library" action can share the
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from library_site.libraries.models import Library

@@ -3,8 +3,9 @@ from the environment (see README, "Configuration")."""
 
 from pathlib import Path
 
-import dj_database_url
 from django.utils.translation import gettext_lazy as _
+
+import dj_database_url
 
 from .email import *  # noqa: F403
 from .env import env_bool, env_int, env_list, env_str
