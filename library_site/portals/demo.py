@@ -296,9 +296,7 @@ def _library_portal(spec: DemoLibrary, palette: int) -> Library:
             title=f"Ảnh bìa {spec.short_name}",
             description=f"Ảnh minh họa giá sách của {spec.name}",
             filename=f"{spec.code}-banner.png",
-            draw=lambda: draw_poster(
-                title=spec.name, subtitle=spec.intro[:60] + "…", palette=palette, size=(1600, 500)
-            ),
+            draw=lambda: draw_poster(title=spec.name, palette=palette, size=(1600, 500), with_text=False),
         )
         home.intro = f"<p>{spec.intro}</p>"
         _publish(home)
