@@ -63,12 +63,15 @@ def library_portal_provision(
 
     ``parent`` defaults to the city landing page so the portal is reachable by path on
     the landing host as well as on its own host name."""
+    changed_fields = []
     if library.collection_id is None:
         library.collection = Collection.get_first_root_node().add_child(name=library.name)
+        changed_fields.append("collection")
 
     if library.staff_group_id is None:
         group, _created = Group.objects.get_or_create(name=f"Thủ thư · {library.short_name}")
         library.staff_group = group
+        changed_fields.append("staff_group")
     group = library.staff_group
     group.permissions.add(_permission("wagtailadmin", "access_admin"))
     for app_label, codename in COLLECTION_PERMISSIONS:
@@ -103,5 +106,7 @@ def library_portal_provision(
             root_page=home,
             site_name=library.name,
         )
-    library.save()
+        changed_fields.append("site")
+    if changed_fields:
+        library.save(update_fields=[*changed_fields, "updated_at"])
     return home

@@ -137,6 +137,10 @@ STATICFILES_FINDERS = [
 STATICFILES_DIRS = [PROJECT_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", "") or VAR_DIR / "static")
 STATIC_URL = "/static/"
+# WhiteNoise serves STATIC_ROOT (filled by collectstatic); in development and tests it
+# finds files in the apps directly.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", "") or VAR_DIR / "media")
 MEDIA_URL = "/media/"
 STORAGES = {
@@ -171,6 +175,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Wagtail logs every page edit and publish at INFO; the audit log keeps them anyway.
         "wagtail": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
+        # One line per task state change is noise; failures are still logged.
+        "django_tasks": {"level": "WARNING"},
+        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "INFO")},
     },
 }
 # --- Portals -------------------------------------------------------------------------------

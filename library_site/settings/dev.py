@@ -8,3 +8,6 @@ SECRET_KEY = env_str("SECRET_KEY", "") or "django-insecure-dev-only-key-never-us
 # *.localhost resolves to the loopback address in browsers, so every demo portal can
 # have its own Wagtail Site (hostname <code>.localhost) beside 127.0.0.1.
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", ".localhost"])
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405  (WhiteNoise warns about a missing folder)

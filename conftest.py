@@ -1,0 +1,7 @@
+"""Root pytest configuration: fixtures live in tests/fixtures/<area>.py, named after the
+object and its state (``library``, ``librarian``, ``other_library``)."""
+
+pytest_plugins = [
+    "tests.fixtures.libraries",
+    "tests.fixtures.portals",
+]

@@ -1,0 +1,77 @@
+import io
+
+from django.apps import apps
+from django.core.management import call_command
+
+from wagtail.images.models import Image
+
+import pytest
+
+from library_site.demo.images import draw_poster
+from library_site.libraries.models import Library, LibraryKind
+from library_site.portals.demo import DEMO_PASSWORD
+from library_site.portals.models import ActivityPostPage, LibraryHomePage
+
+pytestmark = pytest.mark.django_db
+
+
+def _load_demo() -> str:
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def _snapshot() -> dict:
+    """Every row of every model, as comparable values (timestamps included)."""
+    snapshot = {}
+    for model in apps.get_models():
+        rows = model._default_manager.order_by("pk").values()
+        snapshot[model._meta.label] = [tuple(sorted((k, str(v)) for k, v in row.items())) for row in rows]
+    return snapshot
+
+
+def test_load_demo_builds_libraries_portals_posts_and_staff(client):
+    output = _load_demo()
+
+    kinds = set(Library.objects.values_list("kind", flat=True))
+    assert {LibraryKind.LOWER_SECONDARY, LibraryKind.PRIMARY, LibraryKind.COMMUNITY_LEARNING_CENTRE} <= kinds
+    ward_13 = Library.objects.get(kind=LibraryKind.COMMUNITY_LEARNING_CENTRE)
+    assert "Phường 13" in ward_13.name
+    for library in Library.objects.all():
+        home = LibraryHomePage.objects.get(library=library)
+        assert library.site.root_page_id == home.pk
+        posts = ActivityPostPage.objects.live().descendant_of(home)
+        assert posts.exists()
+        assert all(post.cover_image.collection_id == library.collection_id for post in posts)
+        assert library.staff_group.user_set.exists()
+        assert client.get(home.url).status_code == 200
+    assert Image.objects.count() >= 10
+
+    assert "admin" in output
+    assert DEMO_PASSWORD in output
+    assert client.login(username="admin", password=DEMO_PASSWORD)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_demo_librarian_can_sign_in_and_sees_only_their_library_media(client):
+    _load_demo()
+
+    assert client.login(username="thuthu.caukieu", password=DEMO_PASSWORD)
+    listing = client.get("/admin/images/").content.decode()
+    assert "Ảnh bìa THCS Cầu Kiệu" in listing
+    assert "Ảnh bìa TH Phạm Ngọc Thạch" not in listing
+
+
+def test_running_load_demo_twice_changes_nothing():
+    _load_demo()
+    before = _snapshot()
+
+    _load_demo()
+
+    assert _snapshot() == before
+
+
+def test_demo_posters_are_drawn_identically_every_time():
+    first = draw_poster(title="Đất rừng phương Nam", subtitle="THCS Cầu Kiệu", palette=2)
+    assert draw_poster(title="Đất rừng phương Nam", subtitle="THCS Cầu Kiệu", palette=2) == first
+    assert draw_poster(title="Tắt đèn", subtitle="THCS Cầu Kiệu", palette=2) != first
