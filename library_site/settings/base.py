@@ -177,7 +177,7 @@ LOGGING = {
         "wagtail": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
         # One line per task state change is noise; failures are still logged.
         "django_tasks": {"level": "WARNING"},
-        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "INFO")},
+        "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
     },
 }
 # --- Portals -------------------------------------------------------------------------------
