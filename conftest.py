@@ -4,4 +4,5 @@ object and its state (``library``, ``librarian``, ``other_library``)."""
 pytest_plugins = [
     "tests.fixtures.libraries",
     "tests.fixtures.portals",
+    "tests.fixtures.catalog",
 ]

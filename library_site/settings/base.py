@@ -185,3 +185,10 @@ LOGGING = {
 # every portal is also reachable by path on the landing site.
 PORTAL_HOST_TEMPLATE = env_str("PORTAL_HOST_TEMPLATE", "{code}.localhost")
 PORTAL_PORT = env_int("PORTAL_PORT", 8000)
+
+# --- Catalog ---------------------------------------------------------------------------------
+# Digital catalogue files live here, outside MEDIA_ROOT's public URLs; only the view that
+# checks access levels (and digital loans) reads them.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", "") or VAR_DIR / "private")
+# The largest digital file a librarian may upload (bytes).
+CATALOG_MAX_FILE_SIZE = env_int("CATALOG_MAX_FILE_SIZE", 500 * 1024 * 1024)
