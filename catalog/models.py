@@ -317,3 +317,45 @@ class CodeSequence(models.Model):
 
     def __str__(self):
         return f"{self.name}={self.last_value}"
+
+
+class ImportJob(models.Model):
+    """One catalog import started from the admin: the uploaded file, then a preview run
+    (validation only) and, once the librarian confirms, the commit run. Both run in the
+    background task worker; the job page shows progress and the report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        PREVIEWED = "previewed", _("Preview ready")
+        IMPORTED = "imported", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    filename = models.CharField(_("file name"), max_length=255)
+    file = models.FileField(storage=private_storage, upload_to="imports/%Y/%m/")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
+    commit_requested = models.BooleanField(default=False)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(default=dict, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.QUEUED, self.Status.RUNNING}

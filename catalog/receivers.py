@@ -1,11 +1,14 @@
 """Signal receivers of the catalog (connected in ``CatalogConfig.ready``)."""
 
+from django.contrib.auth.models import Permission
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
 from catalog.models import Copy, Record, RecordContributor
+from catalog.permissions import STAFF_PERMISSIONS
 from catalog.services.records import record_prepare
 from catalog.text import nfc
+from library_site.libraries.signals import library_provisioned
 
 
 @receiver(pre_save, sender=Record)
@@ -26,3 +29,13 @@ def copy_normalise(sender, instance: Copy, raw=False, **kwargs):
 def contributor_normalise(sender, instance: RecordContributor, raw=False, **kwargs):
     if not raw:
         instance.name = nfc(instance.name)
+
+
+@receiver(library_provisioned)
+def grant_catalog_permissions(sender, library, **kwargs):
+    """Library staff catalogue records and copies of their own library."""
+    permissions = [
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        for app_label, codename in STAFF_PERMISSIONS
+    ]
+    library.staff_group.permissions.add(*permissions)

@@ -11,6 +11,7 @@ from django.db import transaction
 from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page, Site
 
 from library_site.libraries.models import Library
+from library_site.libraries.signals import library_provisioned
 
 from .models import AboutPage, ActivityIndexPage, CityLandingPage, LibraryHomePage
 
@@ -109,4 +110,5 @@ def library_portal_provision(
         changed_fields.append("site")
     if changed_fields:
         library.save(update_fields=[*changed_fields, "updated_at"])
+    library_provisioned.send(sender=Library, library=library)
     return home
