@@ -98,3 +98,66 @@ def generated_image(
     image.file = ImageFile(io.BytesIO(draw()), name=filename)
     image.save()
     return image
+
+
+def draw_cover(*, title: str, author: str = "", palette: int = 0, size: tuple[int, int] = (400, 600)) -> bytes:
+    """A book cover: coloured band, title and author, a simple emblem."""
+    dark, light, ink = PALETTES[palette % len(PALETTES)]
+    width, height = size
+    image = Image.new("RGB", size, light)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, width, height * 0.62], fill=dark)
+    draw.ellipse([width * 0.35, height * 0.66, width * 0.65, height * 0.86], outline=dark, width=6)
+    y = 40
+    for line in textwrap.wrap(title, width=16)[:5]:
+        draw.text((28, y), line, font=font(38, bold=True), fill="#ffffff")
+        y += 48
+    if author:
+        draw.text((28, height * 0.62 - 52), author[:28], font=font(24), fill="#ffffff")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
+
+
+def draw_pdf(*, title: str, pages: list[str]) -> bytes:
+    """A small A5 PDF: a title page and pages of text, drawn with the bundled font."""
+    rendered = []
+    for number, text in enumerate([title, *pages]):
+        page = Image.new("RGB", (874, 1240), "#ffffff")  # A5 at 150 dpi
+        draw = ImageDraw.Draw(page)
+        if number == 0:
+            y = 380
+            for line in textwrap.wrap(text, width=22):
+                draw.text((437, y), line, font=font(48, bold=True), fill="#1b1f24", anchor="mm")
+                y += 64
+        else:
+            y = 90
+            for line in textwrap.wrap(text, width=48):
+                draw.text((80, y), line, font=font(26), fill="#1b1f24")
+                y += 40
+            draw.text((437, 1180), str(number), font=font(22), fill="#4a5561", anchor="mm")
+        rendered.append(page)
+    buffer = io.BytesIO()
+    rendered[0].save(buffer, format="PDF", save_all=True, append_images=rendered[1:], resolution=150)
+    return buffer.getvalue()
+
+
+def draw_wav(*, seconds: float = 2.0, frequency: float = 440.0, rate: int = 16_000) -> bytes:
+    """A short mono WAV: a soft tone with a fade in and out (an audio sample)."""
+    import math
+    import struct
+    import wave
+
+    frames = int(seconds * rate)
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        samples = bytearray()
+        for i in range(frames):
+            envelope = min(1.0, i / (rate * 0.2), (frames - i) / (rate * 0.2))
+            value = int(9000 * envelope * math.sin(2 * math.pi * frequency * i / rate))
+            samples += struct.pack("<h", value)
+        out.writeframes(bytes(samples))
+    return buffer.getvalue()

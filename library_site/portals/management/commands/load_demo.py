@@ -9,7 +9,7 @@ from library_site.portals.demo import DEMO_PASSWORD, DEMO_PORT
 
 # Each entry is a ``load(*, stdout)`` function; later issues append theirs (catalog,
 # lending, community_courses) after the portals they depend on.
-DEMO_PARTS = ["library_site.portals.demo.load"]
+DEMO_PARTS = ["library_site.portals.demo.load", "catalog.demo.load"]
 
 
 class Command(BaseCommand):
