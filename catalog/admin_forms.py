@@ -2,9 +2,11 @@
 the signed-in librarian works for (superusers choose any)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
+from catalog.isbn import isbn_normalise
 from library_site.libraries.selectors import library_list_for_user
 
 
@@ -20,11 +22,20 @@ class LibraryOwnedAdminForm(WagtailAdminModelForm):
         field.queryset = libraries
         if not self.instance.pk and libraries.count() == 1:
             field.initial = libraries.first()
-            field.widget = forms.HiddenInput()
 
 
 class RecordAdminForm(LibraryOwnedAdminForm):
-    pass
+    # Wider than the stored 13 digits: librarians type ISBN-10s and hyphens.
+    isbn = forms.CharField(
+        label=_("ISBN"),
+        required=False,
+        max_length=24,
+        help_text=_("ISBN-10 or ISBN-13, with or without hyphens; stored as ISBN-13."),
+    )
+
+    def clean_isbn(self):
+        value = self.cleaned_data.get("isbn", "").strip()
+        return isbn_normalise(value) if value else ""
 
 
 class CopyAdminForm(LibraryOwnedAdminForm):

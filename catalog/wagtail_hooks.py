@@ -10,7 +10,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.widgets import ListingButton
+from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
 
@@ -182,6 +182,6 @@ def record_withdraw_button(snippet, user, next_url=None):
         from wagtail.permissions import policy_registry
 
         if policy_registry.get_by_type(Record).user_has_permission_for_instance(user, "change", snippet):
-            yield ListingButton(
+            yield Button(
                 _("Withdraw"), reverse("catalog_record_withdraw", args=[snippet.pk]), icon_name="cross", priority=50
             )

@@ -147,3 +147,25 @@ def test_withdraw_is_refused_for_another_librarys_record(client, other_library_r
 def test_withdrawing_twice_keeps_the_first_date(record):
     first = record_withdraw(record=record).withdrawn_at
     assert record_withdraw(record=record).withdrawn_at == first
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"), [("604-2-12452-8", "9786042124522"), ("978-604-2-12452-2", "9786042124522")]
+)
+def test_isbn_typed_with_hyphens_or_as_isbn10_is_stored_as_isbn13(client, library, librarian, typed, stored):
+    client.force_login(librarian)
+
+    response = client.post(f"{RECORD_LIST}add/", _record_form(library, isbn=typed))
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Record.objects.get(title="Lão Hạc").isbn == stored
+
+
+def test_isbn_with_a_wrong_check_digit_is_refused(client, library, librarian):
+    client.force_login(librarian)
+
+    response = client.post(f"{RECORD_LIST}add/", _record_form(library, isbn="978-604-2-12452-4"))
+
+    assert response.status_code == 200
+    assert "978-604-2-12452-4" in response.content.decode()
+    assert not Record.objects.filter(title="Lão Hạc").exists()
