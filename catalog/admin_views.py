@@ -158,10 +158,7 @@ class LabelsForm(forms.Form):
 
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["layout"].choices = [
-            (key, layout.get("label", key)) if isinstance(layout, dict) else (key, key)
-            for key, layout in LABEL_LAYOUTS.items()
-        ]
+        self.fields["layout"].choices = [(key, layout.name) for key, layout in LABEL_LAYOUTS.items()]
 
     def clean(self):
         cleaned = super().clean()

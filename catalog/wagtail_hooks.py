@@ -16,8 +16,10 @@ from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet,
 
 from . import admin_views
 from .admin_forms import CopyAdminForm, RecordAdminForm
-from .models import Copy, LessonUnit, Record
+from .forms import DigitalFileInlinePanel
+from .models import Copy, DigitalFormat, LessonUnit, Record
 from .services.records import record_refresh_match_key
+from .thumbnails import record_cover_from_pdf
 
 
 class InstancePermissionIndexView(IndexView):
@@ -86,7 +88,10 @@ class RecordViewSet(SnippetViewSet):
                 heading=_("Curriculum and keywords"),
             ),
             ObjectList(
-                [FieldPanel("licence_note"), InlinePanel("digital_files", label=_("Digital files and links"))],
+                [
+                    FieldPanel("licence_note"),
+                    DigitalFileInlinePanel("digital_files", label=_("Digital files and links")),
+                ],
                 heading=_("Digital files"),
             ),
         ],
@@ -144,12 +149,22 @@ class CatalogViewSetGroup(SnippetViewSetGroup):
 register_snippet(CatalogViewSetGroup)
 
 
+def _cover_from_first_pdf(record: Record) -> None:
+    """A record without a cover gets one from the first page of its first PDF."""
+    if record.cover_id:
+        return
+    pdf = record.digital_files.filter(format=DigitalFormat.PDF).exclude(file="").first()
+    if pdf is not None:
+        record_cover_from_pdf(record=record, digital_file=pdf)
+
+
 @hooks.register("after_create_snippet")
 def record_after_create(request, instance):
     """Stamp who catalogued the record and compute its duplicate-detection key."""
     if isinstance(instance, Record):
         Record.objects.filter(pk=instance.pk).update(created_by=request.user, updated_by=request.user)
         record_refresh_match_key(record=instance)
+        _cover_from_first_pdf(instance)
 
 
 @hooks.register("after_edit_snippet")
@@ -157,6 +172,7 @@ def record_after_edit(request, instance):
     if isinstance(instance, Record):
         Record.objects.filter(pk=instance.pk).update(updated_by=request.user)
         record_refresh_match_key(record=instance)
+        _cover_from_first_pdf(instance)
 
 
 @hooks.register("register_admin_urls")

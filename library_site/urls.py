@@ -16,6 +16,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", portal_views.healthz, name="healthz"),
+    path("catalog/", include("catalog.urls")),
 ]
 
 if settings.DEBUG:

@@ -169,3 +169,37 @@ def test_isbn_with_a_wrong_check_digit_is_refused(client, library, librarian):
     assert response.status_code == 200
     assert "978-604-2-12452-4" in response.content.decode()
     assert not Record.objects.filter(title="Lão Hạc").exists()
+
+
+def test_record_with_a_pdf_gets_a_cover_from_its_first_page(client, library, librarian):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from library_site.demo.images import draw_pdf
+
+    pdf = draw_pdf(title="Lão Hạc", pages=["Nam Cao"])
+    client.force_login(librarian)
+    form = _record_form(
+        library,
+        kind="digitised_book",
+        **{
+            "digital_files-TOTAL_FORMS": "1",
+            "digital_files-0-label": "Toàn văn",
+            "digital_files-0-format": "pdf",
+            "digital_files-0-file": SimpleUploadedFile("lao-hac.pdf", pdf, content_type="application/pdf"),
+            "digital_files-0-url": "",
+            "digital_files-0-page_count": "",
+            "digital_files-0-duration_seconds": "",
+            "digital_files-0-licence_count": "",
+            "digital_files-0-ORDER": "1",
+        },
+    )
+
+    response = client.post(f"{RECORD_LIST}add/", form)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    record = Record.objects.get(title="Lão Hạc")
+    digital_file = record.digital_files.get()
+    assert digital_file.page_count == 2
+    assert digital_file.mime_type == "application/pdf"
+    assert record.cover is not None
+    assert record.cover.collection == library.collection
