@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.fixtures.libraries",
     "tests.fixtures.portals",
     "tests.fixtures.catalog",
+    "tests.fixtures.lending",
 ]

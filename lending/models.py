@@ -1,1 +1,184 @@
-"""Models arrive with this app's issue; see the package docstring."""
+"""Readers, their memberships of libraries, and their cards.
+
+- ``Reader`` — one person, one identity. Identified by an ID *within its issuing
+  authority*: the education sector database (national student and staff IDs, issuer
+  ``moet``) or, for a local number, the library that issued it (issuer = library code).
+  A student who is also a resident at a ward centre keeps one Reader with two
+  memberships. A reader may have a user account (``user``) to sign in with the ID.
+- ``Membership`` — the reader at one library: category (student, teacher/staff,
+  resident), class and school year for students, status (active, suspended, left) and,
+  for residents, the consent record Decree 13/2023/NĐ-CP asks for.
+- ``Card`` — a printed reader card of one membership. Serials count up per reader; a
+  new card (lost, damaged, new school year) revokes the previous one, so the old QR code
+  is refused when scanned.
+
+Personal data is kept to what circulation needs: no gender, no address; after the
+retention period a reader who left is anonymised (``reader_anonymise``).
+"""
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from catalog.models import private_storage
+from library_site.libraries.models import Library, TimestampedModel
+
+NATIONAL_ISSUER = "moet"
+
+
+class ReaderCategory(models.TextChoices):
+    STUDENT = "student", _("Student")
+    STAFF = "staff", _("Teacher or staff")
+    RESIDENT = "resident", _("Resident")
+
+
+class MembershipStatus(models.TextChoices):
+    ACTIVE = "active", _("Active")
+    SUSPENDED = "suspended", _("Suspended")
+    LEFT = "left", _("Left")
+
+
+id_number_validator = RegexValidator(
+    r"^[A-Za-z0-9][A-Za-z0-9\-./]{0,63}$", _("An ID has letters without diacritics, digits, and - . / only.")
+)
+
+
+class Reader(TimestampedModel):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="reader"
+    )
+    id_issuer = models.CharField(
+        _("ID issued by"),
+        max_length=40,
+        default=NATIONAL_ISSUER,
+        help_text=_("“moet” for the education sector database (national IDs), else the code of the issuing library."),
+    )
+    id_number = models.CharField(_("student or staff ID"), max_length=64, validators=[id_number_validator])
+    full_name = models.CharField(_("full name"), max_length=200)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    photo = models.ImageField(_("photo"), storage=private_storage, upload_to="readers/", blank=True)
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["full_name", "pk"]
+        verbose_name = _("reader")
+        verbose_name_plural = _("readers")
+        constraints = [models.UniqueConstraint(fields=["id_issuer", "id_number"], name="reader_unique_id_per_issuer")]
+
+    def __str__(self):
+        return f"{self.full_name} ({self.display_id})"
+
+    @property
+    def display_id(self) -> str:
+        """The ID as printed and typed: national IDs alone, local ones with their issuer."""
+        return self.id_number if self.id_issuer == NATIONAL_ISSUER else f"{self.id_issuer}:{self.id_number}"
+
+
+class Membership(TimestampedModel):
+    reader = models.ForeignKey(Reader, verbose_name=_("reader"), on_delete=models.CASCADE, related_name="memberships")
+    library = models.ForeignKey(
+        Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="memberships"
+    )
+    category = models.CharField(_("category"), max_length=10, choices=ReaderCategory.choices)
+    class_name = models.CharField(_("class"), max_length=20, blank=True, help_text=_("E.g. 7A3."))
+    school_year = models.CharField(_("school year"), max_length=9, blank=True, help_text=_("E.g. 2025-2026."))
+    status = models.CharField(
+        _("status"), max_length=10, choices=MembershipStatus.choices, default=MembershipStatus.ACTIVE
+    )
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    consent_given_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
+    consent_version = models.CharField(_("consent text version"), max_length=20, blank=True)
+    consent_given_by = models.CharField(
+        _("consent given by"),
+        max_length=200,
+        blank=True,
+        help_text=_("The reader, or the parent or guardian of a child."),
+    )
+
+    class Meta:
+        ordering = ["library", "class_name", "reader__full_name"]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["reader", "library"], name="membership_unique_per_library")]
+        indexes = [models.Index(fields=["library", "status", "class_name"])]
+
+    def __str__(self):
+        return f"{self.reader.full_name} · {self.library.short_name}"
+
+
+class CardRevocation(models.TextChoices):
+    LOST = "lost", _("Lost")
+    DAMAGED = "damaged", _("Damaged")
+    NEW_SCHOOL_YEAR = "new_school_year", _("New school year")
+    LEFT = "left", _("Reader left")
+    OTHER = "other", _("Other")
+
+
+class Card(models.Model):
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("membership"), on_delete=models.CASCADE, related_name="cards"
+    )
+    reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="cards", editable=False)
+    serial = models.PositiveIntegerField(_("serial"))
+    number = models.CharField(_("card number"), max_length=80, unique=True)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    valid_until = models.DateField(_("valid until"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_reason = models.CharField(_("revoked because"), max_length=20, choices=CardRevocation.choices, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = _("reader card")
+        verbose_name_plural = _("reader cards")
+        constraints = [
+            models.UniqueConstraint(fields=["reader", "serial"], name="card_unique_serial_per_reader"),
+            models.UniqueConstraint(
+                fields=["membership"], condition=models.Q(revoked_at__isnull=True), name="card_one_valid_per_membership"
+            ),
+        ]
+
+    def __str__(self):
+        return self.number
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+
+class CardBatch(models.Model):
+    """A batch of cards printed from the admin: runs in the task worker, records progress,
+    and keeps the resulting PDF (or zip of PNGs) in private storage for download."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    class_name = models.CharField(_("class"), max_length=20, blank=True)
+    membership_ids = models.JSONField(default=list, blank=True)
+    format = models.CharField(_("format"), max_length=4, choices=[("pdf", "PDF"), ("png", "PNG (zip)")], default="pdf")
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    file = models.FileField(storage=private_storage, upload_to="cards/%Y/%m/", blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("card batch")
+        verbose_name_plural = _("card batches")
+
+    def __str__(self):
+        return f"{self.library.short_name} {self.class_name or ''} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0

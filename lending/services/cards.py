@@ -1,0 +1,62 @@
+"""Issuing and revoking reader cards."""
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from lending.models import NATIONAL_ISSUER, Card, CardRevocation, Membership, Reader, ReaderCategory
+
+
+def card_number(*, reader: Reader, serial: int) -> str:
+    """The printed card number (also its Code128 barcode): the ID, its issuer when local,
+    and the serial, so every card of a reader has its own number."""
+    prefix = reader.id_number if reader.id_issuer == NATIONAL_ISSUER else f"{reader.id_issuer}-{reader.id_number}"
+    return f"{prefix}-{serial:02d}".upper()
+
+
+def card_default_valid_until(*, membership: Membership, today: datetime.date | None = None) -> datetime.date:
+    """Students' and staff cards last to the end of the school year (31 August);
+    residents' cards one year."""
+    today = today or timezone.localdate()
+    if membership.category == ReaderCategory.RESIDENT:
+        try:
+            return today.replace(year=today.year + 1)
+        except ValueError:  # 29 February
+            return today.replace(year=today.year + 1, day=28)
+    end_year = today.year + 1 if today.month >= 9 else today.year
+    return datetime.date(end_year, 8, 31)
+
+
+@transaction.atomic
+def card_issue(
+    *,
+    membership: Membership,
+    valid_until: datetime.date | None = None,
+    replaces_because: str = CardRevocation.OTHER,
+) -> Card:
+    """A new card for the membership; the card it replaces is revoked with the reason
+    given. The reader row is locked so two desks never hand out the same serial."""
+    reader = Reader.objects.select_for_update().get(pk=membership.reader_id)
+    now = timezone.now()
+    Card.objects.filter(membership=membership, revoked_at__isnull=True).update(
+        revoked_at=now, revoked_reason=replaces_because
+    )
+    serial = (Card.objects.filter(reader=reader).aggregate(last=Max("serial"))["last"] or 0) + 1
+    return Card.objects.create(
+        membership=membership,
+        reader=reader,
+        serial=serial,
+        number=card_number(reader=reader, serial=serial),
+        valid_until=valid_until or card_default_valid_until(membership=membership),
+    )
+
+
+@transaction.atomic
+def card_revoke(*, card: Card, reason: str) -> Card:
+    if card.revoked_at is None:
+        card.revoked_at = timezone.now()
+        card.revoked_reason = reason
+        card.save(update_fields=["revoked_at", "revoked_reason"])
+    return card
