@@ -2,7 +2,6 @@
 Import, Labels). Listings show the whole shared catalog; editing follows
 ``catalog.permissions.LibraryOwnedPermissionPolicy``."""
 
-from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -12,7 +11,9 @@ from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFi
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import EditView, IndexView, SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from library_site.libraries.admin_views import InstancePermissionEditView, InstancePermissionIndexView
 
 from . import admin_views
 from .admin_forms import CopyAdminForm, RecordAdminForm
@@ -20,25 +21,6 @@ from .forms import DigitalFileInlinePanel
 from .models import Copy, DigitalFormat, LessonUnit, Record
 from .services.records import record_refresh_match_key
 from .thumbnails import record_cover_from_pdf
-
-
-class InstancePermissionIndexView(IndexView):
-    """Links a row to its edit form only when the user may change that very object."""
-
-    def get_edit_url(self, instance):
-        if self.user_has_permission_for_instance("change", instance):
-            return super().get_edit_url(instance)
-        return None
-
-
-class InstancePermissionEditView(EditView):
-    """Refuses to open another library's record or copy for editing."""
-
-    def get_object(self, queryset=None):
-        instance = super().get_object(queryset)
-        if not self.permission_policy.user_has_permission_for_instance(self.request.user, "change", instance):
-            raise PermissionDenied
-        return instance
 
 
 class RecordViewSet(SnippetViewSet):
