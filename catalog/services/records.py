@@ -13,8 +13,9 @@ TEXT_FIELDS = ["title", "subtitle", "publisher", "edition", "summary", "licence_
 
 
 def record_match_key(*, title: str, first_author: str, year: int | None) -> str:
-    """Key for duplicate detection: normalised title + first author + year."""
-    return "|".join([match_key(title), match_key(first_author), str(year or "")])
+    """Key for duplicate detection: normalised title + first author + year (cut to the
+    column's 700 characters, as the import does)."""
+    return "|".join([match_key(title), match_key(first_author), str(year or "")])[:700]
 
 
 def record_prepare(record: Record) -> None:

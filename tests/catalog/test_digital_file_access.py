@@ -1,6 +1,7 @@
 from pathlib import Path
 from urllib.parse import quote
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.shortcuts import resolve_url
 from django.utils import timezone
@@ -73,7 +74,7 @@ def body(response) -> bytes:
 
 
 def login_redirect(digital_file) -> str:
-    return f"{resolve_url('wagtailadmin_login')}?next=/catalog/files/{digital_file.pk}/"
+    return f"{resolve_url(settings.LOGIN_URL)}?next=/catalog/files/{digital_file.pk}/"
 
 
 def loan_granted_to_lan(*, user, digital_file) -> bool:

@@ -32,11 +32,13 @@ class RecordFactory(factory.django.DjangoModelFactory):
     def subjects(self, create, extracted, **kwargs):
         if create and extracted:
             self.subjects.set(Subject.objects.filter(code__in=extracted))
+            self.save()  # ParentalManyToMany relations are written by save()
 
     @factory.post_generation
     def grades(self, create, extracted, **kwargs):
         if create and extracted:
             self.grades.set(Grade.objects.filter(code__in=extracted))
+            self.save()
 
 
 class CopyFactory(factory.django.DjangoModelFactory):
