@@ -1,7 +1,8 @@
 import datetime
 
-import pytest
 from django.db import IntegrityError
+
+import pytest
 
 from lending.models import Card, CardRevocation, ReaderCategory
 from lending.services.cards import card_default_valid_until, card_issue
