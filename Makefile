@@ -12,13 +12,15 @@ POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 SKIP_POSTGRES ?=
 PYTEST_ARGS ?=
 
-export DJANGO_SETTINGS_MODULE ?= library_site.settings.dev
+# manage.py defaults to the dev settings; the tests always use library_site.settings.test.
 export PORTAL_PORT := $(PORT)
+TEST_SETTINGS := DJANGO_SETTINGS_MODULE=library_site.settings.test
 
 .PHONY: demo test serve install install-test system-gettext system-deps messages lint check pytest-sqlite pytest-postgres lock clean bench
 
 demo: install messages
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py load_demo
 	$(MAKE) --no-print-directory serve
 
@@ -65,18 +67,18 @@ lint:
 	$(BIN)/ruff format --check .
 
 check:
-	DJANGO_SETTINGS_MODULE=library_site.settings.test $(PY) manage.py check --fail-level WARNING
-	DJANGO_SETTINGS_MODULE=library_site.settings.test $(PY) manage.py makemigrations --check --dry-run
+	$(TEST_SETTINGS) $(PY) manage.py check --fail-level WARNING
+	$(TEST_SETTINGS) $(PY) manage.py makemigrations --check --dry-run
 
 pytest-sqlite:
 	@echo "== pytest on SQLite =="
-	DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_SETTINGS) DATABASE_URL= $(BIN)/pytest $(PYTEST_ARGS)
 
 pytest-postgres:
 	@if [ -n "$(SKIP_POSTGRES)" ]; then echo "== pytest on PostgreSQL skipped (SKIP_POSTGRES is set) =="; exit 0; fi; \
 	echo "== pytest on PostgreSQL ($(POSTGRES_TEST_URL)) =="; \
 	DATABASE_URL="$(POSTGRES_TEST_URL)" $(PY) -m library_site.db_ready || exit 1; \
-	DATABASE_URL="$(POSTGRES_TEST_URL)" $(BIN)/pytest $(PYTEST_ARGS)
+	$(TEST_SETTINGS) DATABASE_URL="$(POSTGRES_TEST_URL)" $(BIN)/pytest $(PYTEST_ARGS)
 
 # Re-pin every transitive dependency after changing requirements/*.txt.
 lock: $(VENV)/.installed-test

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from wagtail.permissions import policy_registry
 
+from library_site.libraries.forms import library_field_for_user
 from library_site.libraries.selectors import library_list_for_user
 
 from .models import Copy, ImportJob, Record
@@ -54,7 +55,7 @@ class ImportForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["library"].queryset = library_list_for_user(user=user)
+        library_field_for_user(self.fields["library"], user=user)
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

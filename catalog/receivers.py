@@ -1,6 +1,5 @@
 """Signal receivers of the catalog (connected in ``CatalogConfig.ready``)."""
 
-from django.contrib.auth.models import Permission
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 
@@ -8,6 +7,7 @@ from catalog.models import Copy, Record, RecordContributor
 from catalog.permissions import STAFF_PERMISSIONS
 from catalog.services.records import record_prepare
 from catalog.text import nfc
+from library_site.libraries.services import staff_group_grant
 from library_site.libraries.signals import library_provisioned
 
 
@@ -34,8 +34,4 @@ def contributor_normalise(sender, instance: RecordContributor, raw=False, **kwar
 @receiver(library_provisioned)
 def grant_catalog_permissions(sender, library, **kwargs):
     """Library staff catalogue records and copies of their own library."""
-    permissions = [
-        Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        for app_label, codename in STAFF_PERMISSIONS
-    ]
-    library.staff_group.permissions.add(*permissions)
+    staff_group_grant(library=library, permissions=STAFF_PERMISSIONS)

@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class LendingConfig(AppConfig):
     name = "lending"
     verbose_name = _("Lending")
+
+    def ready(self):
+        from wagtail.permissions import register_permission_policy
+
+        from . import receivers  # noqa: F401
+        from .models import Membership, Reader
+        from .permissions import LibraryScopedPermissionPolicy, ReaderPermissionPolicy
+
+        register_permission_policy(Membership, LibraryScopedPermissionPolicy(Membership))
+        register_permission_policy(Reader, ReaderPermissionPolicy(Reader))

@@ -16,7 +16,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", portal_views.healthz, name="healthz"),
+    path("ban-doc/", include("lending.reader_urls")),
     path("catalog/", include("catalog.urls")),
+    path("lending/", include("lending.urls")),
 ]
 
 if settings.DEBUG:

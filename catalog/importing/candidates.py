@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from catalog.isbn import isbn_normalise
 from catalog.models import AccessLevel, ContributorRole, Language, MaterialKind, Record
@@ -196,11 +196,11 @@ class Candidate:
             self.error(key, _("%(field)s is longer than %(max)d characters.") % {"field": name, "max": max_length})
 
         for key, name in (
-            ("title", _lazy("The title")),
-            ("subtitle", _lazy("The subtitle")),
-            ("publisher", _lazy("The publisher")),
-            ("edition", _lazy("The edition")),
-            ("licence_note", _lazy("The licence note")),
+            ("title", gettext_lazy("The title")),
+            ("subtitle", gettext_lazy("The subtitle")),
+            ("publisher", gettext_lazy("The publisher")),
+            ("edition", gettext_lazy("The edition")),
+            ("licence_note", gettext_lazy("The licence note")),
         ):
             if len(getattr(self, key)) > limit[key]:
                 too_long(key, str(name))

@@ -115,7 +115,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "wagtailadmin_login"
+LOGIN_URL = "reader:login"
+WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 
 # --- Languages and time ---------------------------------------------------------------
 # Vietnamese first, English second. Source strings are English; Vietnamese lives in
@@ -192,3 +193,21 @@ PORTAL_PORT = env_int("PORTAL_PORT", 8000)
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", "") or VAR_DIR / "private")
 # The largest digital file a librarian may upload (bytes).
 CATALOG_MAX_FILE_SIZE = env_int("CATALOG_MAX_FILE_SIZE", 500 * 1024 * 1024)
+
+# --- Readers ---------------------------------------------------------------------------------
+# Days after a reader's last membership ended before `anonymise_readers` removes their
+# personal data (Decree 13/2023/NĐ-CP: keep no longer than needed).
+READER_RETENTION_DAYS = env_int("READER_RETENTION_DAYS", 365)
+# Students and teachers sign in with the ID on their card (see lending.auth).
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "lending.auth.ReaderIDBackend",
+]
+# Failed sign-ins allowed per ID before it is locked for READER_LOGIN_LOCK_MINUTES.
+READER_LOGIN_MAX_FAILURES = env_int("READER_LOGIN_MAX_FAILURES", 5)
+READER_LOGIN_LOCK_MINUTES = env_int("READER_LOGIN_LOCK_MINUTES", 15)
+
+# --- Cache -----------------------------------------------------------------------------------
+# In the database, so every gunicorn worker sees the same sign-in failure counts; create
+# the table with `manage.py createcachetable` (make demo and the test runner do).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}

@@ -94,9 +94,11 @@ def inspect(data: bytes, declared_format: str, name: str):
 
 
 def refusal(data: bytes, declared_format: str, name: str) -> str:
-    with translation.override("en"), pytest.raises(ValidationError) as caught:
-        inspect(data, declared_format, name)
-    return " ".join(caught.value.messages)
+    with translation.override("en"):
+        with pytest.raises(ValidationError) as caught:
+            inspect(data, declared_format, name)
+        # Lazy messages become text here, so read them while English is active.
+        return " ".join(caught.value.messages)
 
 
 # --- Accepted files -------------------------------------------------------------------

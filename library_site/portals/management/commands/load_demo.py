@@ -9,7 +9,7 @@ from library_site.portals.demo import DEMO_PASSWORD, DEMO_PORT
 
 # Each entry is a ``load(*, stdout)`` function; later issues append theirs (catalog,
 # lending, community_courses) after the portals they depend on.
-DEMO_PARTS = ["library_site.portals.demo.load", "catalog.demo.load"]
+DEMO_PARTS = ["library_site.portals.demo.load", "catalog.demo.load", "lending.demo.load"]
 
 
 class Command(BaseCommand):
@@ -28,3 +28,10 @@ class Command(BaseCommand):
         for username, role in logins:
             self.stdout.write(f"    {username:<24} password: {DEMO_PASSWORD}   ({role})")
         self.stdout.write("  (passwords of accounts that already existed are left as they were)")
+        reader_login = results.get("lending.demo.load", {}).get("reader_login")
+        if reader_login:
+            id_number, first_password, name = reader_login
+            self.stdout.write(f"  Reader sign-in: {base}/ban-doc/dang-nhap/")
+            self.stdout.write(
+                f"    {id_number:<24} first password: {first_password}   ({name}, student; date of birth)"
+            )

@@ -1,0 +1,5 @@
+from catalog.admin_forms import LibraryOwnedAdminForm
+
+
+class MembershipAdminForm(LibraryOwnedAdminForm):
+    pass

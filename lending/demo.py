@@ -1,0 +1,99 @@
+"""Demo readers: students of the two schools synced from generated rosters (the same path
+a real school takes), teachers, and residents of the ward 13 centre with consent
+recorded — one of them also a student, keeping one identity. Deterministic and
+idempotent (the roster sync changes nothing the second time)."""
+
+import datetime
+import random
+
+from django.db import transaction
+from django.utils import timezone
+
+from lending.models import Membership, Reader, ReaderCategory
+from lending.services.cards import card_issue
+from lending.services.roster import roster_sync
+from library_site.libraries.models import Library
+
+FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]
+MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Gia", "Hoàng", "Thanh", "Bảo", "Khánh", "Phương", "Quốc", "Anh"]
+GIVEN = ["An", "Bình", "Châu", "Dũng", "Giang", "Hà", "Hải", "Hân", "Hiếu", "Hòa", "Khoa", "Khôi", "Lan", "Linh",
+         "Long", "Mai", "Minh", "Nam", "Ngân", "Nhi", "Phúc", "Quân", "Quỳnh", "Tâm", "Thảo", "Thư", "Trang", "Tú",
+         "Tuấn", "Vy", "Yến"]  # fmt: skip
+
+SCHOOLS = {
+    # library code: (classes, students per class, first ID, birth year of grade 1)
+    "thcs-cau-kieu": ([f"{grade}A{n}" for grade in range(6, 10) for n in (1, 2)], 8, 7900100001, 2020),
+    "th-pham-ngoc-thach": ([f"{grade}A1" for grade in range(1, 6)], 6, 7900200001, 2020),
+}
+DEMO_STUDENT_ID = "7900100001"
+
+
+def _name(rng: random.Random) -> str:
+    return f"{rng.choice(FAMILY)} {rng.choice(MIDDLE)} {rng.choice(GIVEN)}"
+
+
+def _roster(rng: random.Random, classes: list[str], per_class: int, first_id: int, grade1_birth_year: int) -> str:
+    lines = ["Mã học sinh,Họ và tên,Ngày sinh,Lớp,Giới tính,Đối tượng"]
+    number = first_id
+    for class_name in classes:
+        grade = int(class_name.split("A")[0])
+        for _ in range(per_class):
+            born = datetime.date(grade1_birth_year - grade, rng.randint(1, 12), rng.randint(1, 28))
+            lines.append(f"{number},{_name(rng)},{born:%d/%m/%Y},{class_name},{rng.choice(['Nam', 'Nữ'])},học sinh")
+            number += 1
+    for index in range(3):
+        born = datetime.date(rng.randint(1975, 1995), rng.randint(1, 12), rng.randint(1, 28))
+        lines.append(f"GV{first_id + index},{_name(rng)},{born:%d/%m/%Y},,Nữ,giáo viên")
+    return "\n".join(lines) + "\n"
+
+
+@transaction.atomic
+def load(*, stdout) -> dict:
+    rng = random.Random(13)
+    libraries = {library.code: library for library in Library.objects.all()}
+    for code, (classes, per_class, first_id, birth_year) in SCHOOLS.items():
+        if code not in libraries:
+            continue
+        roster = _roster(rng, classes, per_class, first_id, birth_year)
+        report = roster_sync(library=libraries[code], data=roster.encode("utf-8"), school_year="2026-2027")
+        if report.errors:
+            raise RuntimeError(f"demo roster of {code} is invalid: {report.errors}")
+    centre = libraries.get("tthtcd-phuong-13")
+    if centre is not None:
+        _residents(rng, centre)
+    student = Reader.objects.filter(id_number=DEMO_STUDENT_ID).first()
+    stdout.write(f"  readers: {Reader.objects.count()} people, {Membership.objects.count()} memberships")
+    login = None
+    if student and student.date_of_birth:
+        login = (student.id_number, student.date_of_birth.strftime("%d%m%Y"), student.full_name)
+    return {"reader_login": login}
+
+
+def _residents(rng: random.Random, centre: Library) -> None:
+    people = [(f"{index + 1:05d}", _name(rng), datetime.date(rng.randint(1950, 2000), 1 + index % 12, 10))
+              for index in range(15)]  # fmt: skip
+    consent_at = timezone.make_aware(datetime.datetime(2026, 9, 1, 8, 0))
+    for id_number, name, born in people:
+        reader, _created = Reader.objects.get_or_create(
+            id_issuer=centre.code, id_number=id_number, defaults={"full_name": name, "date_of_birth": born}
+        )
+        _membership(reader, centre, consent_at, name)
+    # A student of Cầu Kiệu also learns at the centre: one identity, two memberships.
+    student = Reader.objects.filter(id_number=DEMO_STUDENT_ID).first()
+    if student is not None:
+        _membership(student, centre, consent_at, f"Phụ huynh của {student.full_name}")
+
+
+def _membership(reader: Reader, centre: Library, consent_at, consent_by: str) -> None:
+    membership, created = Membership.objects.get_or_create(
+        reader=reader,
+        library=centre,
+        defaults={
+            "category": ReaderCategory.RESIDENT,
+            "consent_given_at": consent_at,
+            "consent_version": "2026-1",
+            "consent_given_by": consent_by,
+        },
+    )
+    if created:
+        card_issue(membership=membership, valid_until=datetime.date(2027, 9, 1))

@@ -1,0 +1,14 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import reader_views
+
+app_name = "reader"
+
+urlpatterns = [
+    path("dang-nhap/", reader_views.ReaderLoginView.as_view(), name="login"),
+    path("dang-xuat/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    path("mat-khau/", reader_views.set_password_view, name="set_password"),
+    path("the/", reader_views.card_view, name="card"),
+    path("the/<int:pk>.png", reader_views.card_image_view, name="card_image"),
+]

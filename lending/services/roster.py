@@ -1,0 +1,384 @@
+"""School roster sync: the students (or staff) of one library, as exported from the
+education sector database, become readers, memberships and cards.
+
+Columns (Vietnamese headings of the sector database export, or English ones; order and
+case do not matter, diacritics optional):
+
+============  ==============  =====================================================
+key           Vietnamese      English / accepted
+============  ==============  =====================================================
+id_number     Mã học sinh     student_id, Mã định danh, Mã giáo viên, staff_id  (required)
+full_name     Họ và tên       full_name, Họ tên                                  (required)
+date_of_birth Ngày sinh       date_of_birth — dd/mm/yyyy, or a date cell          (required)
+class_name    Lớp             class — e.g. 7A3
+category      Đối tượng       category — học sinh / giáo viên / nhân viên; default học sinh
+gender        Giới tính       gender — accepted and ignored: the library does not need it
+============  ==============  =====================================================
+
+The sync is idempotent: new IDs get a reader, a membership and a card; changed names,
+dates of birth and classes are updated; members of the same categories who are no longer
+on the roster become "left" (never deleted: their loans and history stay, their cards are
+revoked); a member who comes back is active again. One person keeps one identity: a
+student already registered as a resident at a ward centre gets a second membership, not
+a second reader. Every row is checked first; any error means nothing is written.
+"""
+
+import datetime
+from dataclasses import asdict, dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from catalog.importing.sources import CSV, XLSX, FileRefused, csv_rows, format_detect, table_build, xlsx_rows
+from catalog.importing.vocabulary import Column, ColumnSet
+from catalog.text import fold, nfc
+from lending.models import (
+    NATIONAL_ISSUER,
+    Card,
+    CardRevocation,
+    Membership,
+    MembershipStatus,
+    Reader,
+    ReaderCategory,
+    id_number_validator,
+)
+from lending.services.cards import card_default_valid_until, card_issue, card_number
+from library_site.libraries.models import Library
+
+ROSTER_COLUMNS = ColumnSet(
+    [
+        Column(
+            "id_number",
+            "Mã học sinh",
+            "student_id",
+            ("mã số học sinh", "mã định danh", "mã hs", "mã giáo viên", "mã cán bộ", "staff id", "id"),
+            required=True,
+        ),
+        Column("full_name", "Họ và tên", "full_name", ("họ tên", "name", "tên học sinh"), required=True),
+        Column(
+            "date_of_birth", "Ngày sinh", "date_of_birth", ("dob", "birth date", "ngày tháng năm sinh"), required=True
+        ),
+        Column("class_name", "Lớp", "class", ("tên lớp", "class name")),
+        Column("category", "Đối tượng", "category", ("loại", "type", "chức vụ")),
+        Column("gender", "Giới tính", "gender", ("sex",)),
+    ]
+)
+
+_CATEGORY_WORDS = {
+    "hoc sinh": ReaderCategory.STUDENT,
+    "hs": ReaderCategory.STUDENT,
+    "student": ReaderCategory.STUDENT,
+    "giao vien": ReaderCategory.STAFF,
+    "gv": ReaderCategory.STAFF,
+    "nhan vien": ReaderCategory.STAFF,
+    "can bo": ReaderCategory.STAFF,
+    "teacher": ReaderCategory.STAFF,
+    "staff": ReaderCategory.STAFF,
+}
+_DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
+
+
+@dataclass
+class RosterError:
+    row: int | None
+    field: str | None
+    message: str
+
+
+CHANGE_LABELS = {
+    "new": gettext_lazy("New"),
+    "changed": gettext_lazy("Changed"),
+    "rejoined": gettext_lazy("Back again"),
+    "left": gettext_lazy("Left"),
+}
+
+
+@dataclass
+class RosterChange:
+    row: int
+    id_number: str
+    full_name: str
+    change: str  # new, changed, rejoined, left
+    details: str = ""
+
+    @property
+    def label(self) -> str:
+        return str(CHANGE_LABELS[self.change])
+
+
+@dataclass
+class RosterReport:
+    total: int = 0
+    new: int = 0
+    changed: int = 0
+    rejoined: int = 0
+    left: int = 0
+    unchanged: int = 0
+    errors: list[RosterError] = field(default_factory=list)
+    changes: list[RosterChange] = field(default_factory=list)
+    committed: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class _Row:
+    line: int
+    id_number: str
+    full_name: str
+    date_of_birth: datetime.date
+    class_name: str
+    category: str
+
+
+def _date(value: str) -> datetime.date:
+    value = value.strip()
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+def _rows(library: Library, data: bytes, report: RosterReport) -> list[_Row]:
+    fmt = format_detect(data)
+    if fmt == CSV:
+        table = table_build(csv_rows(data, columns=ROSTER_COLUMNS), columns=ROSTER_COLUMNS)
+    elif fmt == XLSX:
+        table = table_build(xlsx_rows(data, columns=ROSTER_COLUMNS), columns=ROSTER_COLUMNS)
+    else:
+        raise FileRefused(_("A roster must be a CSV or Excel (XLSX) file exported from the sector database."))
+    rows: list[_Row] = []
+    seen: dict[str, int] = {}
+    today = timezone.localdate()
+    for line, values in table.rows:
+        report.total += 1
+        problems = []
+        id_number = values.get("id_number", "").strip().replace(" ", "")
+        full_name = nfc(values.get("full_name", ""))
+        class_name = nfc(values.get("class_name", "")).upper().replace(" ", "")
+        category = ReaderCategory.STUDENT
+        if values.get("category", "").strip():
+            category = _CATEGORY_WORDS.get(fold(values["category"]).strip())
+            if category is None:
+                problems.append(
+                    (
+                        "category",
+                        _("Unknown category “%(value)s”: use học sinh or giáo viên.") % {"value": values["category"]},
+                    )
+                )
+        if not id_number:
+            problems.append(("id_number", _("The ID is empty.")))
+        else:
+            try:
+                id_number_validator(id_number)
+            except ValidationError:
+                problems.append(("id_number", _("“%(value)s” is not a valid ID.") % {"value": id_number}))
+            if id_number in seen:
+                problems.append(
+                    (
+                        "id_number",
+                        _("The ID %(id)s is also on row %(row)d.") % {"id": id_number, "row": seen[id_number]},
+                    )
+                )
+            else:
+                seen[id_number] = line
+        if not full_name:
+            problems.append(("full_name", _("The name is empty.")))
+        date_of_birth = None
+        raw_date = values.get("date_of_birth", "").strip()
+        try:
+            date_of_birth = _date(raw_date)
+            if not datetime.date(1900, 1, 1) <= date_of_birth <= today:
+                raise ValueError(raw_date)
+        except ValueError:
+            problems.append(
+                ("date_of_birth", _("“%(value)s” is not a date of birth (dd/mm/yyyy).") % {"value": raw_date})
+            )
+        if category == ReaderCategory.STUDENT and not class_name:
+            problems.append(("class_name", _("A student needs a class.")))
+        for column, message in problems:
+            report.errors.append(RosterError(row=line, field=table.labels.get(column, column), message=message))
+        if not problems:
+            rows.append(_Row(line, id_number, full_name, date_of_birth, class_name, category))
+    if table.rows == []:
+        raise FileRefused(_("The roster has no students."))
+    return rows
+
+
+def roster_sync(
+    *,
+    library: Library,
+    data: bytes,
+    school_year: str = "",
+    dry_run: bool = False,
+    local_ids: bool = False,
+) -> RosterReport:
+    """Bring the library's readers in line with the roster in ``data`` (CSV or XLSX).
+
+    ``local_ids``: the IDs are the school's own numbers, issued by this library, rather
+    than national IDs of the sector database."""
+    report = RosterReport()
+    try:
+        rows = _rows(library, data, report)
+    except FileRefused as refused:
+        report.errors.append(RosterError(row=None, field=None, message=refused.message))
+        return report
+    if report.errors:
+        return report
+    issuer = library.code if local_ids else NATIONAL_ISSUER
+    today = timezone.localdate()
+    school_year = school_year or _school_year(today)
+
+    readers = {
+        r.id_number: r for r in Reader.objects.filter(id_issuer=issuer, id_number__in=[row.id_number for row in rows])
+    }
+    memberships = {m.reader_id: m for m in Membership.objects.filter(library=library).select_related("reader")}
+    categories = {row.category for row in rows}
+
+    plan_new: list[_Row] = []
+    plan_join: list[tuple[_Row, Reader]] = []
+    plan_update: list[tuple[_Row, Reader, Membership | None, str]] = []
+    on_roster: set[int] = set()
+    for row in rows:
+        reader = readers.get(row.id_number)
+        if reader is None:
+            plan_new.append(row)
+            report.new += 1
+            report.changes.append(RosterChange(row.line, row.id_number, row.full_name, "new", row.class_name))
+            continue
+        membership = memberships.get(reader.pk)
+        on_roster.add(reader.pk)
+        if membership is None:
+            plan_join.append((row, reader))
+            report.new += 1
+            report.changes.append(RosterChange(row.line, row.id_number, row.full_name, "new", row.class_name))
+            continue
+        differences = []
+        if nfc(reader.full_name) != row.full_name:
+            differences.append(f"{reader.full_name} → {row.full_name}")
+        if reader.date_of_birth != row.date_of_birth:
+            differences.append(
+                f"{reader.date_of_birth:%d/%m/%Y} → {row.date_of_birth:%d/%m/%Y}"
+                if reader.date_of_birth
+                else row.date_of_birth.strftime("%d/%m/%Y")
+            )
+        if membership.class_name != row.class_name:
+            differences.append(f"{membership.class_name or '—'} → {row.class_name or '—'}")
+        if membership.category != row.category:
+            differences.append(f"{membership.get_category_display()} → {ReaderCategory(row.category).label}")
+        if membership.status == MembershipStatus.LEFT:
+            report.rejoined += 1
+            report.changes.append(
+                RosterChange(row.line, row.id_number, row.full_name, "rejoined", "; ".join(differences))
+            )
+            plan_update.append((row, reader, membership, "rejoined"))
+        elif differences or membership.school_year != school_year:
+            if differences:
+                report.changed += 1
+                report.changes.append(
+                    RosterChange(row.line, row.id_number, row.full_name, "changed", "; ".join(differences))
+                )
+            else:
+                report.unchanged += 1
+            plan_update.append((row, reader, membership, "changed"))
+        else:
+            report.unchanged += 1
+    leaving = [
+        membership
+        for reader_id, membership in memberships.items()
+        if reader_id not in on_roster
+        and membership.status != MembershipStatus.LEFT
+        and membership.category in categories
+        and membership.reader.id_issuer == issuer
+    ]
+    report.left = len(leaving)
+    for membership in leaving:
+        report.changes.append(
+            RosterChange(0, membership.reader.id_number, membership.reader.full_name, "left", membership.class_name)
+        )
+    if dry_run:
+        return report
+    with transaction.atomic():
+        _write(library, issuer, school_year, today, plan_new, plan_join, plan_update, leaving)
+    report.committed = True
+    return report
+
+
+def _school_year(today: datetime.date) -> str:
+    start = today.year if today.month >= 8 else today.year - 1
+    return f"{start}-{start + 1}"
+
+
+def _write(library, issuer, school_year, today, plan_new, plan_join, plan_update, leaving) -> None:
+    new_readers = Reader.objects.bulk_create(
+        [
+            Reader(id_issuer=issuer, id_number=row.id_number, full_name=row.full_name, date_of_birth=row.date_of_birth)
+            for row in plan_new
+        ]
+    )
+    if not all(reader.pk for reader in new_readers):  # backends without RETURNING (none we support) would need this
+        by_id = {
+            r.id_number: r
+            for r in Reader.objects.filter(id_issuer=issuer, id_number__in=[row.id_number for row in plan_new])
+        }
+        new_readers = [by_id[row.id_number] for row in plan_new]
+    new_memberships = Membership.objects.bulk_create(
+        [
+            Membership(
+                reader=reader,
+                library=library,
+                category=row.category,
+                class_name=row.class_name,
+                school_year=school_year,
+            )
+            for row, reader in zip(plan_new, new_readers, strict=True)
+        ]
+    )
+    Card.objects.bulk_create(
+        [
+            Card(
+                membership=membership,
+                reader=membership.reader,
+                serial=1,
+                number=card_number(reader=membership.reader, serial=1),
+                valid_until=card_default_valid_until(membership=membership, today=today),
+            )
+            for membership in new_memberships
+        ]
+    )
+    for row, reader in plan_join:
+        _reader_update(reader, row)
+        membership = Membership.objects.create(
+            reader=reader, library=library, category=row.category, class_name=row.class_name, school_year=school_year
+        )
+        card_issue(membership=membership)
+    for row, reader, membership, change in plan_update:
+        _reader_update(reader, row)
+        membership.class_name = row.class_name
+        membership.category = row.category
+        membership.school_year = school_year
+        if change == "rejoined":
+            membership.status = MembershipStatus.ACTIVE
+            membership.left_on = None
+        membership.save()
+        if change == "rejoined" and not membership.cards.filter(revoked_at__isnull=True).exists():
+            card_issue(membership=membership)
+    now = timezone.now()
+    for membership in leaving:
+        membership.status = MembershipStatus.LEFT
+        membership.left_on = today
+        membership.save(update_fields=["status", "left_on", "updated_at"])
+        membership.cards.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason=CardRevocation.LEFT)
+
+
+def _reader_update(reader: Reader, row: _Row) -> None:
+    if reader.full_name != row.full_name or reader.date_of_birth != row.date_of_birth:
+        reader.full_name = row.full_name
+        reader.date_of_birth = row.date_of_birth
+        reader.save(update_fields=["full_name", "date_of_birth", "updated_at"])

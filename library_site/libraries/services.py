@@ -1,0 +1,15 @@
+"""Writes about libraries that other apps share."""
+
+from django.contrib.auth.models import Permission
+
+from .models import Library
+
+
+def staff_group_grant(*, library: Library, permissions: list[tuple[str, str]]) -> None:
+    """Give the library's staff group these (app label, codename) model permissions."""
+    library.staff_group.permissions.add(
+        *[
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            for app_label, codename in permissions
+        ]
+    )
