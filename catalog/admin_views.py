@@ -153,6 +153,14 @@ class LabelsForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
+    skip = forms.IntegerField(
+        label=gettext_lazy("Labels already used on the first sheet"),
+        min_value=0,
+        max_value=39,
+        initial=0,
+        required=False,
+        help_text=gettext_lazy("To print on a partly used sheet: printing starts after this many labels."),
+    )
 
     def __init__(self, *args, user, **kwargs):
         from catalog.labels import LABEL_LAYOUTS
@@ -162,6 +170,8 @@ class LabelsForm(forms.Form):
         self.fields["layout"].choices = [(key, layout.name) for key, layout in LABEL_LAYOUTS.items()]
 
     def clean(self):
+        from catalog.labels import LABEL_LAYOUTS
+
         cleaned = super().clean()
         copies = Copy.objects.filter(library__in=library_list_for_user(user=self.user)).select_related(
             "record", "library"
@@ -181,6 +191,13 @@ class LabelsForm(forms.Form):
             cleaned["copies"] = []
         if not cleaned["copies"]:
             raise forms.ValidationError(_("Choose at least one copy: enter barcodes or a date."))
+        layout = LABEL_LAYOUTS.get(cleaned.get("layout"))
+        if layout and (cleaned.get("skip") or 0) >= layout.per_page:
+            self.add_error(
+                "skip",
+                _("A sheet of this layout has %(count)d labels; fewer must be used already.")
+                % {"count": layout.per_page},
+            )
         return cleaned
 
 
@@ -194,7 +211,11 @@ def labels_view(request):
         initial["barcodes"] = "\n".join(Copy.objects.filter(pk__in=ids).values_list("barcode", flat=True))
     form = LabelsForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
-        pdf = labels_pdf(copies=form.cleaned_data["copies"], layout=form.cleaned_data["layout"])
+        pdf = labels_pdf(
+            copies=form.cleaned_data["copies"],
+            layout=form.cleaned_data["layout"],
+            skip=form.cleaned_data["skip"] or 0,
+        )
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="nhan-ma-vach-{form.cleaned_data["layout"]}.pdf"'
         return response

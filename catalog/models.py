@@ -27,7 +27,7 @@ from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
 from wagtail.models import Orderable
 
-from library_site.libraries.models import Library, TimestampedModel
+from library_site.libraries.models import BackgroundJob, Library, TimestampedModel
 
 
 class GradeLevel(models.TextChoices):
@@ -321,7 +321,7 @@ class CodeSequence(models.Model):
         return f"{self.name}={self.last_value}"
 
 
-class ImportJob(models.Model):
+class ImportJob(BackgroundJob):
     """One catalog import started from the admin: the uploaded file, then a preview run
     (validation only) and, once the librarian confirms, the commit run. Both run in the
     background task worker; the job page shows progress and the report."""
@@ -339,24 +339,14 @@ class ImportJob(models.Model):
     file = models.FileField(storage=private_storage, upload_to="imports/%Y/%m/")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.QUEUED)
     commit_requested = models.BooleanField(default=False)
-    processed = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
     report = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("import job")
         verbose_name_plural = _("import jobs")
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed / self.total) if self.total else 0
 
     @property
     def is_running(self) -> bool:

@@ -22,7 +22,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import private_storage
-from library_site.libraries.models import Library, TimestampedModel
+from library_site.libraries.models import BackgroundJob, Library, TimestampedModel
 
 NATIONAL_ISSUER = "moet"
 
@@ -123,7 +123,8 @@ class Card(models.Model):
     )
     reader = models.ForeignKey(Reader, on_delete=models.CASCADE, related_name="cards", editable=False)
     serial = models.PositiveIntegerField(_("serial"))
-    number = models.CharField(_("card number"), max_length=80, unique=True)
+    # issuer (40) + ID (64) + serial, with separators: room for the longest IDs.
+    number = models.CharField(_("card number"), max_length=120, unique=True)
     issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
     valid_until = models.DateField(_("valid until"))
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
@@ -148,7 +149,7 @@ class Card(models.Model):
         return self.revoked_at is not None
 
 
-class CardBatch(models.Model):
+class CardBatch(BackgroundJob):
     """A batch of cards printed from the admin: runs in the task worker, records progress,
     and keeps the resulting PDF (or zip of PNGs) in private storage for download."""
 
@@ -164,21 +165,11 @@ class CardBatch(models.Model):
     membership_ids = models.JSONField(default=list, blank=True)
     format = models.CharField(_("format"), max_length=4, choices=[("pdf", "PDF"), ("png", "PNG (zip)")], default="pdf")
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
-    processed = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
     file = models.FileField(storage=private_storage, upload_to="cards/%Y/%m/", blank=True)
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
 
-    class Meta:
-        ordering = ["-created_at"]
+    class Meta(BackgroundJob.Meta):
         verbose_name = _("card batch")
         verbose_name_plural = _("card batches")
 
     def __str__(self):
         return f"{self.library.short_name} {self.class_name or ''} ({self.get_status_display()})"
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.processed / self.total) if self.total else 0

@@ -38,6 +38,25 @@ class TimestampedModel(models.Model):
         abstract = True
 
 
+class BackgroundJob(models.Model):
+    """Abstract base of work the task worker does for a page that shows its progress
+    (catalog imports, card batches): counts, the error if it failed, and timing."""
+
+    processed = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 0
+
+
 class LibraryKind(models.TextChoices):
     PRESCHOOL = "preschool", _("Preschool")
     PRIMARY = "primary", _("Primary school")

@@ -13,6 +13,8 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
         "SECRET_KEY is too weak for production: use at least 50 random characters, e.g. "
         "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`."
     )
+# Old keys still accepted for signatures (sessions, reader-card QR codes) after a rotation.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [])
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("ALLOWED_HOSTS must list the portal host names in production.")

@@ -120,3 +120,14 @@ def test_label_sheet_refuses_barcodes_of_other_libraries(client, record, other_l
     assert response.status_code == 200
     assert "PNT00009" in response.content.decode()
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_label_sheet_can_start_after_used_labels(client, record, librarian):
+    client.force_login(librarian)
+
+    response = client.post("/admin/catalog/labels/", {"layout": "3x8", "barcodes": "CK000001", "skip": "23"})
+    full = client.post("/admin/catalog/labels/", {"layout": "3x8", "barcodes": "CK000001", "skip": "24"})
+
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == 1
+    assert full.status_code == 200
+    assert full["Content-Type"].startswith("text/html")  # 24 used labels: that sheet is full
