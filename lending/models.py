@@ -173,3 +173,77 @@ class CardBatch(BackgroundJob):
 
     def __str__(self):
         return f"{self.library.short_name} {self.class_name or ''} ({self.get_status_display()})"
+
+
+class LoanRule(models.Model):
+    """How long and how much a category of reader may borrow of a kind of material at a
+    library. Empty ``material_kind`` is the library's default for the category; the most
+    specific rule wins (see ``lending.selectors.loan_rule_for``)."""
+
+    library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="loan_rules")
+    category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
+    material_kind = models.CharField(_("material kind"), max_length=24, blank=True)
+    loan_days = models.PositiveSmallIntegerField(_("loan period (days)"), default=14)
+    max_loans = models.PositiveSmallIntegerField(_("loans at once"), default=3)
+    max_renewals = models.PositiveSmallIntegerField(_("renewals"), default=1)
+    hold_pickup_days = models.PositiveSmallIntegerField(_("hold pickup window (days)"), default=3)
+
+    class Meta:
+        verbose_name = _("loan rule")
+        verbose_name_plural = _("loan rules")
+        constraints = [
+            models.UniqueConstraint(fields=["library", "category", "material_kind"], name="loan_rule_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.library.short_name} · {self.get_category_display()} · {self.material_kind or '*'}"
+
+
+class ClosedDay(models.Model):
+    """A day the library is closed (holiday, Tết): due dates move to the next open day."""
+
+    library = models.ForeignKey(
+        Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="closed_days"
+    )
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [models.UniqueConstraint(fields=["library", "date"], name="closed_day_unique")]
+
+    def __str__(self):
+        return f"{self.date:%d/%m/%Y} {self.reason}"
+
+
+class Loan(models.Model):
+    """A physical copy lent to a reader. At most one open loan per copy (a partial unique
+    constraint), so two desks can never lend the same copy twice."""
+
+    copy = models.ForeignKey("catalog.Copy", verbose_name=_("copy"), on_delete=models.PROTECT, related_name="loans")
+    membership = models.ForeignKey(Membership, verbose_name=_("member"), on_delete=models.PROTECT, related_name="loans")
+    library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="loans")
+    borrowed_at = models.DateTimeField(_("borrowed at"), auto_now_add=True)
+    due_on = models.DateField(_("due on"))
+    renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-borrowed_at"]
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["copy"], condition=models.Q(returned_at__isnull=True), name="loan_one_open_per_copy"
+            )
+        ]
+        indexes = [models.Index(fields=["membership", "returned_at"]), models.Index(fields=["due_on"])]
+
+    def __str__(self):
+        return f"{self.copy.barcode} → {self.membership.reader.full_name}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.returned_at is None

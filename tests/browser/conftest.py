@@ -3,28 +3,10 @@ server. `make test` installs chromium when it is missing."""
 
 import os
 
-from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-
-from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Collection, Locale, Page
-
 import pytest
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture(autouse=True)
-def wagtail_tree(transactional_db):
-    """Live-server tests run in transactional mode, which empties every table after each
-    test; put back what Wagtail's data migrations create (locale, root page, root
-    collection) so each test starts from a freshly migrated database."""
-    Locale.objects.get_or_create(language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-    if Page.get_first_root_node() is None:
-        Page.add_root(instance=Page(title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)))
-    if Collection.get_first_root_node() is None:
-        Collection.add_root(name="Root")
 
 
 @pytest.fixture(scope="session")
