@@ -9,8 +9,10 @@ import random
 from django.db import transaction
 from django.utils import timezone
 
-from lending.models import Membership, Reader, ReaderCategory
+from catalog.models import Copy, CopyStatus
+from lending.models import ClosedDay, Loan, LoanRule, Membership, Reader, ReaderCategory
 from lending.services.cards import card_issue
+from lending.services.loans import loan_create
 from lending.services.roster import roster_sync
 from library_site.libraries.models import Library
 
@@ -61,12 +63,56 @@ def load(*, stdout) -> dict:
     centre = libraries.get("tthtcd-phuong-13")
     if centre is not None:
         _residents(rng, centre)
+    for library in libraries.values():
+        _rules_and_closed_days(library)
+    _loans(libraries.get("thcs-cau-kieu"))
     student = Reader.objects.filter(id_number=DEMO_STUDENT_ID).first()
-    stdout.write(f"  readers: {Reader.objects.count()} people, {Membership.objects.count()} memberships")
+    stdout.write(
+        f"  readers: {Reader.objects.count()} people, {Membership.objects.count()} memberships, "
+        f"{Loan.objects.filter(returned_at__isnull=True).count()} open loans"
+    )
     login = None
     if student and student.date_of_birth:
         login = (student.id_number, student.date_of_birth.strftime("%d%m%Y"), student.full_name)
     return {"reader_login": login}
+
+
+RULES = {
+    # category: (loan days, loans at once, renewals)
+    ReaderCategory.STUDENT: (14, 3, 1),
+    ReaderCategory.STAFF: (30, 10, 2),
+    ReaderCategory.RESIDENT: (21, 5, 1),
+}
+# Public holidays of the 2026–2027 school year (Tết Đinh Mùi: 6 February 2027).
+CLOSED_DAYS = [
+    (datetime.date(2027, 1, 1), "Tết Dương lịch"),
+    *[(datetime.date(2027, 2, day), "Nghỉ Tết Nguyên Đán") for day in range(4, 13)],
+    (datetime.date(2027, 4, 16), "Giỗ Tổ Hùng Vương"),
+    (datetime.date(2027, 4, 30), "Ngày Giải phóng miền Nam"),
+    (datetime.date(2027, 5, 1), "Quốc tế Lao động"),
+]
+
+
+def _rules_and_closed_days(library: Library) -> None:
+    for category, (days, loans, renewals) in RULES.items():
+        LoanRule.objects.get_or_create(
+            library=library,
+            category=category,
+            material_kind="",
+            defaults={"loan_days": days, "max_loans": loans, "max_renewals": renewals},
+        )
+    for date, reason in CLOSED_DAYS:
+        ClosedDay.objects.get_or_create(library=library, date=date, defaults={"reason": reason})
+
+
+def _loans(library: Library | None) -> None:
+    """A few students of Cầu Kiệu have books out, lent on fixed days."""
+    if library is None or Loan.objects.filter(library=library).exists():
+        return
+    members = list(Membership.objects.filter(library=library, category=ReaderCategory.STUDENT).order_by("pk")[:6])
+    copies = list(Copy.objects.filter(library=library, status=CopyStatus.AVAILABLE).order_by("barcode")[:6])
+    for number, (membership, copy) in enumerate(zip(members, copies, strict=False)):
+        loan_create(membership=membership, copy=copy, library=library, today=datetime.date(2026, 11, 2 + number * 3))
 
 
 def _residents(rng: random.Random, centre: Library) -> None:

@@ -2,11 +2,13 @@ import io
 
 from django.apps import apps
 from django.core.management import call_command
+from django.db.models import Count
 
 from wagtail.images.models import Image
 
 import pytest
 
+from lending.models import Loan, Membership, Reader, ReaderCategory
 from library_site.demo.images import draw_poster
 from library_site.libraries.models import Library, LibraryKind
 from library_site.portals.demo import DEMO_PASSWORD
@@ -46,6 +48,12 @@ def test_load_demo_builds_libraries_portals_posts_and_staff(client):
         assert library.staff_group.user_set.exists()
         assert client.get(home.url).status_code == 200
     assert Image.objects.count() >= 10
+    # Readers: students from school rosters, residents with consent, one person in two libraries.
+    residents = Membership.objects.filter(library=ward_13, category=ReaderCategory.RESIDENT)
+    assert residents.count() >= 10
+    assert not residents.filter(consent_given_by="").exists()
+    assert Reader.objects.annotate(n=Count("memberships")).filter(n=2).exists()
+    assert Loan.objects.filter(returned_at__isnull=True).exists()
 
     assert "admin" in output
     assert DEMO_PASSWORD in output
