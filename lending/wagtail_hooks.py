@@ -15,7 +15,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from library_site.libraries.admin_views import InstancePermissionEditView, ScopedIndexView, ScopedInspectView
 
-from . import admin_views
+from . import admin_views, desk_views
 from .admin_forms import MembershipAdminForm
 from .models import Membership, Reader
 
@@ -88,12 +88,18 @@ register_snippet(ReadersViewSetGroup)
 @hooks.register("register_admin_urls")
 def lending_admin_urls():
     return [
+        path("desk/", desk_views.desk_view, name="lending_desk"),
         path("readers/roster/", admin_views.roster_view, name="lending_roster"),
         path("readers/cards/", admin_views.card_batch_start_view, name="lending_card_batch"),
         path("readers/cards/<int:pk>/", admin_views.card_batch_view, name="lending_card_batch_detail"),
         path("readers/cards/<int:pk>/download/", admin_views.card_batch_download, name="lending_card_batch_download"),
         path("readers/members/<int:pk>/new-card/", admin_views.card_replace_view, name="lending_card_replace"),
     ]
+
+
+@hooks.register("register_admin_menu_item")
+def desk_menu_item():
+    return MenuItem(_("Circulation desk"), reverse("lending_desk"), icon_name="resubmit", order=110)
 
 
 @hooks.register("register_admin_menu_item")

@@ -1,0 +1,118 @@
+"""The circulation desk, made for a barcode or QR scanner: one input that keeps the
+focus, Enter submits (scanners send it), the field is empty again after each scan, and
+each answer is shown in colour (and, with JavaScript, a short tone). It works without
+JavaScript: every scan is an ordinary form post.
+
+Checkout mode: scan the reader's card, then the copies' barcodes. Return mode: scan
+copies. A member's open loans are listed with a renew button."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from catalog.models import Copy
+from library_site.libraries.selectors import library_list_for_user
+
+from .card_codes import looks_like_payload
+from .models import Loan, Membership
+from .services.loans import LoanRefused, loan_create, loan_renew, loan_return
+from .services.scan import card_scan
+
+SESSION_KEY = "desk"
+
+
+def _desk_library(request):
+    libraries = library_list_for_user(user=request.user)
+    chosen = (
+        request.GET.get("library") or request.POST.get("library") or request.session.get(SESSION_KEY, {}).get("library")
+    )
+    library = libraries.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+    library = library or libraries.order_by("name").first()
+    if library is None or not request.user.has_perm("lending.change_membership"):
+        raise PermissionDenied
+    return library, libraries
+
+
+def _scan(request, state, library, code):
+    copy = Copy.objects.filter(barcode=code.upper(), library=library).select_related("record").first()
+    if state["mode"] == "return":
+        if copy is None:
+            return False, _("No copy of this library has the barcode %(code)s.") % {"code": code}
+        try:
+            loan = loan_return(copy=copy)
+        except LoanRefused as refused:
+            return False, refused.messages[0]
+        return True, _("Returned: %(title)s (%(barcode)s), borrowed by %(name)s.") % {
+            "title": copy.record.title,
+            "barcode": copy.barcode,
+            "name": loan.membership.reader.full_name,
+        }
+    if copy is None or looks_like_payload(code):
+        result = card_scan(text=code, library=library)
+        if result.ok:
+            state["membership"] = result.membership.pk
+            return True, result.message
+        return False, result.message
+    if not state.get("membership"):
+        return False, _("Scan the reader's card first.")
+    membership = Membership.objects.select_related("reader").get(pk=state["membership"])
+    try:
+        loan = loan_create(membership=membership, copy=copy, library=library)
+    except LoanRefused as refused:
+        return False, refused.messages[0]
+    return True, _("Lent: %(title)s (%(barcode)s), due %(date)s.") % {
+        "title": copy.record.title,
+        "barcode": copy.barcode,
+        "date": loan.due_on.strftime("%d/%m/%Y"),
+    }
+
+
+def desk_view(request):
+    library, libraries = _desk_library(request)
+    state = request.session.get(SESSION_KEY) or {}
+    if state.get("library") != library.pk:
+        state = {"library": library.pk, "mode": "checkout", "membership": None}
+    outcome = None
+    if request.method == "POST":
+        action = request.POST.get("action", "scan")
+        if action in {"checkout", "return"}:
+            state["mode"], state["membership"] = action, None
+        elif action == "done":
+            state["membership"] = None
+        elif action == "renew":
+            loan = Loan.objects.filter(pk=request.POST.get("loan"), library=library, returned_at__isnull=True).first()
+            if loan is not None:
+                try:
+                    loan = loan_renew(loan=loan)
+                    outcome = (True, _("Renewed until %(date)s.") % {"date": loan.due_on.strftime("%d/%m/%Y")})
+                except LoanRefused as refused:
+                    outcome = (False, refused.messages[0])
+        else:
+            code = request.POST.get("code", "").strip()
+            if code:
+                outcome = _scan(request, state, library, code)
+        request.session[SESSION_KEY] = state
+        request.session["desk_outcome"] = outcome
+        return redirect(f"{request.path}?library={library.pk}")  # post/redirect/get: a refresh never scans twice
+    outcome = request.session.pop("desk_outcome", None)
+    request.session[SESSION_KEY] = state
+    membership = None
+    loans = []
+    if state.get("membership"):
+        membership = Membership.objects.select_related("reader").filter(pk=state["membership"]).first()
+        loans = Loan.objects.filter(membership=membership, returned_at__isnull=True).select_related("copy__record")
+    return TemplateResponse(
+        request,
+        "lending/admin/desk.html",
+        {
+            "library": library,
+            "libraries": libraries,
+            "mode": state["mode"],
+            "membership": membership,
+            "loans": loans,
+            "outcome": outcome,
+            "today": timezone.localdate(),
+        },
+    )

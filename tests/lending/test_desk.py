@@ -1,0 +1,65 @@
+import pytest
+
+from catalog.models import CopyStatus
+from lending.card_codes import card_payload
+from lending.models import Loan
+from tests.factories.catalog import CopyFactory
+
+pytestmark = pytest.mark.django_db
+
+DESK = "/admin/desk/"
+
+
+def _scan(client, code):
+    client.post(DESK, {"code": code}, HTTP_ACCEPT_LANGUAGE="en")
+    return client.get(DESK, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+
+def test_scan_a_card_lend_two_copies_and_return_one(client, librarian, reader_card, record, library):
+    second = CopyFactory(record=record, library=library, barcode="CK000002")
+    client.force_login(librarian)
+
+    page = _scan(client, card_payload(reader_card))
+    assert "Trần Minh Anh" in page
+    assert "Lent" not in page
+
+    assert "Lent: Đất rừng phương Nam (CK000001)" in _scan(client, "CK000001")
+    page = _scan(client, "ck000002")  # typed in lower case
+    assert "Lent: Đất rừng phương Nam (CK000002)" in page
+    assert Loan.objects.filter(returned_at__isnull=True).count() == 2
+
+    client.post(DESK, {"action": "return"})
+    page = _scan(client, "CK000001")
+    assert "Returned: Đất rừng phương Nam (CK000001), borrowed by Trần Minh Anh" in page
+    second.refresh_from_db()
+    assert second.status == CopyStatus.ON_LOAN
+    assert record.copies.get(barcode="CK000001").status == CopyStatus.AVAILABLE
+
+
+def test_copies_before_a_card_and_refused_cards_are_explained(client, librarian, reader_card_revoked, record):
+    client.force_login(librarian)
+
+    assert "Scan the reader&#x27;s card first" in _scan(client, "CK000001")
+    page = _scan(client, card_payload(reader_card_revoked))
+    assert "desk-result--error" in page
+    assert not Loan.objects.exists()
+
+
+def test_renew_from_the_desk(client, librarian, reader_card, record):
+    client.force_login(librarian)
+    _scan(client, card_payload(reader_card))
+    _scan(client, "CK000001")
+    loan = Loan.objects.get()
+
+    client.post(DESK, {"action": "renew", "loan": loan.pk})
+
+    loan.refresh_from_db()
+    assert loan.renewals == 1
+
+
+def test_the_desk_is_for_library_staff(client, reader):
+    from lending.services.readers import reader_account_ensure
+
+    client.force_login(reader_account_ensure(reader=reader))
+
+    assert client.get(DESK).status_code in (302, 403)
