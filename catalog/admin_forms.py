@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from catalog.isbn import isbn_normalise
-from library_site.libraries.selectors import library_list_for_user
+from library_site.libraries.forms import library_field_for_user
 
 
 class LibraryOwnedAdminForm(WagtailAdminModelForm):
@@ -16,12 +16,8 @@ class LibraryOwnedAdminForm(WagtailAdminModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields.get(self.library_field)
-        if field is None or self.for_user is None:
-            return
-        libraries = library_list_for_user(user=self.for_user)
-        field.queryset = libraries
-        if not self.instance.pk and libraries.count() == 1:
-            field.initial = libraries.first()
+        if field is not None and self.for_user is not None:
+            library_field_for_user(field, user=self.for_user)
 
 
 class RecordAdminForm(LibraryOwnedAdminForm):
@@ -36,7 +32,3 @@ class RecordAdminForm(LibraryOwnedAdminForm):
     def clean_isbn(self):
         value = self.cleaned_data.get("isbn", "").strip()
         return isbn_normalise(value) if value else ""
-
-
-class CopyAdminForm(LibraryOwnedAdminForm):
-    pass

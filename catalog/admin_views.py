@@ -4,7 +4,6 @@ export, and barcode label sheets."""
 import datetime
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -16,7 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from wagtail.permissions import policy_registry
 
-from library_site.libraries.forms import library_field_for_user
+from library_site.libraries.forms import library_field_for_user, upload_size_check
 from library_site.libraries.selectors import library_list_for_user
 
 from .models import Copy, ImportJob, Record
@@ -58,12 +57,7 @@ class ImportForm(forms.Form):
         library_field_for_user(self.fields["library"], user=user)
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_UPLOAD_SIZE:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)d MB.") % {"limit": settings.MAX_UPLOAD_SIZE // (1024 * 1024)}
-            )
-        return upload
+        return upload_size_check(self.cleaned_data["file"])
 
 
 def import_start_view(request):

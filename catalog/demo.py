@@ -408,18 +408,6 @@ def _isbn13(first12: str) -> str:
     return first12 + str((10 - total % 10) % 10)
 
 
-class _Samples:
-    """Sample files drawn once per load and shared by the records that use them."""
-
-    def __init__(self):
-        self.names: dict[str, str] = {}
-
-    def file_name(self, key: str, make) -> tuple[str, bytes | None]:
-        if key in self.names:
-            return self.names[key], None
-        return "", make()
-
-
 PDF_KINDS = {MaterialKind.DIGITISED_BOOK, MaterialKind.EBOOK, MaterialKind.TEACHING_DOCUMENT, MaterialKind.LESSON_PLAN}
 COVER_KINDS = {MaterialKind.PRINTED_BOOK, MaterialKind.EBOOK, MaterialKind.AUDIOBOOK}
 

@@ -10,32 +10,37 @@ from django.db.models import Model, QuerySet
 
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from library_site.libraries.selectors import library_list_for_user
+from library_site.libraries.selectors import library_ids_for_user
 
 READ_ACTIONS = {"view"}
 
 
 class LibraryOwnedPermissionPolicy(ModelPermissionPolicy):
-    def __init__(self, model, *, library_field: str = "library"):
+    """``read_scoped=False``: everyone with the model permission reads every object (the
+    shared catalog). ``read_scoped=True``: reading is limited to the user's libraries too
+    (personal data, see ``lending.permissions``)."""
+
+    def __init__(self, model, *, library_field: str = "library", read_scoped: bool = False):
         super().__init__(model)
         self.library_field = library_field
+        self.read_scoped = read_scoped
+
+    def _unscoped(self, user, action) -> bool:
+        return user.is_superuser or (action in READ_ACTIONS and not self.read_scoped)
 
     def _works_for(self, user: AbstractBaseUser, instance: Model) -> bool:
-        library_id = getattr(instance, f"{self.library_field}_id")
-        return library_list_for_user(user=user).filter(pk=library_id).exists()
+        return getattr(instance, f"{self.library_field}_id") in library_ids_for_user(user=user)
 
     def user_has_permission_for_instance(self, user, action, instance):
         if not self.user_has_permission(user, action):
             return False
-        if action in READ_ACTIONS or user.is_superuser:
-            return True
-        return self._works_for(user, instance)
+        return self._unscoped(user, action) or self._works_for(user, instance)
 
     def instances_user_has_permission_for(self, user, action) -> QuerySet:
         instances = super().instances_user_has_permission_for(user, action)
-        if action in READ_ACTIONS or user.is_superuser:
+        if self._unscoped(user, action):
             return instances
-        return instances.filter(**{f"{self.library_field}__in": library_list_for_user(user=user)})
+        return instances.filter(**{f"{self.library_field}__in": library_ids_for_user(user=user)}).distinct()
 
 
 # Model permissions a library's staff group receives for the catalog (delete is left

@@ -16,7 +16,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from library_site.libraries.admin_views import InstancePermissionEditView, InstancePermissionIndexView
 
 from . import admin_views
-from .admin_forms import CopyAdminForm, RecordAdminForm
+from .admin_forms import LibraryOwnedAdminForm, RecordAdminForm
 from .forms import DigitalFileInlinePanel
 from .models import Copy, DigitalFormat, LessonUnit, Record
 from .services.records import record_refresh_match_key
@@ -45,6 +45,11 @@ class RecordViewSet(SnippetViewSet):
     search_backend_name = None  # catalogue search proper lives in the search app
     ordering = ["title"]
     list_per_page = 50
+
+    def get_queryset(self, request):
+        # The author and library columns would otherwise cost two queries a row.
+        return Record.objects.select_related("library").prefetch_related("contributors")
+
     edit_handler = TabbedInterface(
         [
             ObjectList(
@@ -93,6 +98,10 @@ class CopyViewSet(SnippetViewSet):
     search_fields = ["barcode", "call_number", "record__title"]
     search_backend_name = None
     list_per_page = 100
+
+    def get_queryset(self, request):
+        return Copy.objects.select_related("record", "library")
+
     edit_handler = ObjectList(
         [
             FieldPanel("record"),
@@ -101,7 +110,7 @@ class CopyViewSet(SnippetViewSet):
             FieldRowPanel([FieldPanel("status"), FieldPanel("acquired_on")]),
             FieldPanel("note"),
         ],
-        base_form_class=CopyAdminForm,
+        base_form_class=LibraryOwnedAdminForm,
     )
 
 

@@ -4,7 +4,6 @@ background, and replacing a lost or damaged card."""
 import uuid
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
@@ -17,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from wagtail.permissions import policy_registry
 
 from catalog.models import private_storage
-from library_site.libraries.forms import library_field_for_user
+from library_site.libraries.forms import library_field_for_user, upload_size_check
 from library_site.libraries.selectors import library_list_for_user
 
 from .models import CardBatch, CardRevocation, Membership, MembershipStatus
@@ -55,10 +54,7 @@ class RosterForm(forms.Form):
         library_field_for_user(self.fields["library"], user=user)
 
     def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > settings.MAX_UPLOAD_SIZE:
-            raise forms.ValidationError(_("The file is too large."))
-        return upload
+        return upload_size_check(self.cleaned_data["file"])
 
 
 def roster_view(request):

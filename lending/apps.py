@@ -9,9 +9,11 @@ class LendingConfig(AppConfig):
     def ready(self):
         from wagtail.permissions import register_permission_policy
 
+        from catalog.permissions import LibraryOwnedPermissionPolicy
+
         from . import receivers  # noqa: F401
         from .models import Membership, Reader
-        from .permissions import LibraryScopedPermissionPolicy, ReaderPermissionPolicy
+        from .permissions import ReaderPermissionPolicy
 
-        register_permission_policy(Membership, LibraryScopedPermissionPolicy(Membership))
+        register_permission_policy(Membership, LibraryOwnedPermissionPolicy(Membership, read_scoped=True))
         register_permission_policy(Reader, ReaderPermissionPolicy(Reader))

@@ -8,12 +8,14 @@ because a date of birth is easy to guess."""
 
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
+from django.core.cache import caches
 
 from lending.models import MembershipStatus
 from lending.services.readers import reader_account_ensure, reader_find_by_login
 
 MUST_SET_PASSWORD = "reader_must_set_password"
+# Counted in the database-backed cache so that every web worker sees the same count.
+THROTTLE_CACHE = "shared"
 
 
 def _failures_key(login: str) -> str:
@@ -21,16 +23,16 @@ def _failures_key(login: str) -> str:
 
 
 def reader_login_locked(login: str) -> bool:
-    return cache.get(_failures_key(login), 0) >= settings.READER_LOGIN_MAX_FAILURES
+    return caches[THROTTLE_CACHE].get(_failures_key(login), 0) >= settings.READER_LOGIN_MAX_FAILURES
 
 
 def _failure(login: str) -> None:
     key = _failures_key(login)
-    cache.add(key, 0, timeout=settings.READER_LOGIN_LOCK_MINUTES * 60)
+    caches[THROTTLE_CACHE].add(key, 0, timeout=settings.READER_LOGIN_LOCK_MINUTES * 60)
     try:
-        cache.incr(key)
+        caches[THROTTLE_CACHE].incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=settings.READER_LOGIN_LOCK_MINUTES * 60)
+        caches[THROTTLE_CACHE].set(key, 1, timeout=settings.READER_LOGIN_LOCK_MINUTES * 60)
 
 
 class ReaderIDBackend(ModelBackend):
@@ -44,7 +46,7 @@ class ReaderIDBackend(ModelBackend):
         user = reader.user
         if user is not None and user.has_usable_password():
             if user.check_password(password) and self.user_can_authenticate(user):
-                cache.delete(_failures_key(username))
+                caches[THROTTLE_CACHE].delete(_failures_key(username))
                 return user
             _failure(username)
             return None
@@ -52,7 +54,7 @@ class ReaderIDBackend(ModelBackend):
             user = reader_account_ensure(reader=reader)
             if request is not None and hasattr(request, "session"):
                 request.session[MUST_SET_PASSWORD] = True
-            cache.delete(_failures_key(username))
+            caches[THROTTLE_CACHE].delete(_failures_key(username))
             return user
         _failure(username)
         return None

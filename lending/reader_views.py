@@ -6,6 +6,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -33,9 +34,8 @@ class ReaderAuthenticationForm(AuthenticationForm):
     def clean(self):
         username = self.cleaned_data.get("username", "")
         if username and reader_login_locked(username):
-            raise self.get_invalid_login_error().__class__(
-                _("Too many failed attempts for this ID. Wait a few minutes, or ask the librarian."),
-                code="locked",
+            raise ValidationError(
+                _("Too many failed attempts for this ID. Wait a few minutes, or ask the librarian."), code="locked"
             )
         return super().clean()
 

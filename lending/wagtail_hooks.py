@@ -13,10 +13,10 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from catalog.admin_forms import LibraryOwnedAdminForm
 from library_site.libraries.admin_views import InstancePermissionEditView, ScopedIndexView, ScopedInspectView
 
 from . import admin_views, desk_views
-from .admin_forms import MembershipAdminForm
 from .models import Membership, Reader
 
 
@@ -40,6 +40,10 @@ class MembershipViewSet(SnippetViewSet):
     search_fields = ["reader__full_name", "reader__id_number", "class_name"]
     search_backend_name = None
     list_per_page = 100
+
+    def get_queryset(self, request):
+        return Membership.objects.select_related("reader", "library")
+
     edit_handler = ObjectList(
         [
             FieldPanel("reader"),
@@ -50,7 +54,7 @@ class MembershipViewSet(SnippetViewSet):
                 heading=_("Consent (residents, Decree 13/2023/NĐ-CP)"),
             ),
         ],
-        base_form_class=MembershipAdminForm,
+        base_form_class=LibraryOwnedAdminForm,
     )
 
 

@@ -9,7 +9,8 @@ from catalog.text import match_key, nfc
 
 from .codes import record_codes_reserve
 
-TEXT_FIELDS = ["title", "subtitle", "publisher", "edition", "summary", "licence_note"]
+# One-line fields: NFC and single spaces. The summary keeps its line breaks.
+TEXT_FIELDS = ["title", "subtitle", "publisher", "edition", "licence_note"]
 
 
 def record_match_key(*, title: str, first_author: str, year: int | None) -> str:
@@ -21,7 +22,8 @@ def record_match_key(*, title: str, first_author: str, year: int | None) -> str:
 def record_prepare(record: Record) -> None:
     """Normalise text to NFC and give a new record its code (called before every save)."""
     for field in TEXT_FIELDS:
-        setattr(record, field, nfc(getattr(record, field)) if field != "summary" else (record.summary or "").strip())
+        setattr(record, field, nfc(getattr(record, field)))
+    record.summary = (record.summary or "").strip()
     if not record.code:
         record.code = record_codes_reserve(count=1)[0]
 

@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog.importing.report import FILE_LEVEL, RowError
 from catalog.importing.sources import CSV, XLSX, FileRefused, csv_rows, format_detect, table_build, xlsx_rows
 from catalog.importing.vocabulary import Column, ColumnSet
 from catalog.text import fold, nfc
@@ -81,13 +82,6 @@ _CATEGORY_WORDS = {
 _DATE_FORMATS = ["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]
 
 
-@dataclass
-class RosterError:
-    row: int | None
-    field: str | None
-    message: str
-
-
 CHANGE_LABELS = {
     "new": gettext_lazy("New"),
     "changed": gettext_lazy("Changed"),
@@ -117,7 +111,7 @@ class RosterReport:
     rejoined: int = 0
     left: int = 0
     unchanged: int = 0
-    errors: list[RosterError] = field(default_factory=list)
+    errors: list[RowError] = field(default_factory=list)
     changes: list[RosterChange] = field(default_factory=list)
     committed: bool = False
 
@@ -145,7 +139,7 @@ def _date(value: str) -> datetime.date:
     raise ValueError(value)
 
 
-def _rows(library: Library, data: bytes, report: RosterReport) -> list[_Row]:
+def _rows(data: bytes, report: RosterReport) -> list[_Row]:
     fmt = format_detect(data)
     if fmt == CSV:
         table = table_build(csv_rows(data, columns=ROSTER_COLUMNS), columns=ROSTER_COLUMNS)
@@ -203,7 +197,9 @@ def _rows(library: Library, data: bytes, report: RosterReport) -> list[_Row]:
         if category == ReaderCategory.STUDENT and not class_name:
             problems.append(("class_name", _("A student needs a class.")))
         for column, message in problems:
-            report.errors.append(RosterError(row=line, field=table.labels.get(column, column), message=message))
+            report.errors.append(
+                RowError(row=line, field=table.labels.get(column, column), message=message, key=column)
+            )
         if not problems:
             rows.append(_Row(line, id_number, full_name, date_of_birth, class_name, category))
     if table.rows == []:
@@ -225,9 +221,9 @@ def roster_sync(
     than national IDs of the sector database."""
     report = RosterReport()
     try:
-        rows = _rows(library, data, report)
+        rows = _rows(data, report)
     except FileRefused as refused:
-        report.errors.append(RosterError(row=None, field=None, message=refused.message))
+        report.errors.append(RowError(row=FILE_LEVEL, field=None, message=refused.message))
         return report
     if report.errors:
         return report

@@ -20,7 +20,8 @@ class ScopedIndexView(InstancePermissionIndexView):
     """Lists only the objects the user may view (personal data stays in its library)."""
 
     def get_base_queryset(self):
-        return self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
+        visible = self.permission_policy.instances_user_has_permission_for(self.request.user, "view")
+        return super().get_base_queryset().filter(pk__in=visible.values("pk"))
 
 
 class InstancePermissionEditView(EditView):

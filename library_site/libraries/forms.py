@@ -1,6 +1,8 @@
 """Form helpers shared by the admin pages of every app."""
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .selectors import library_list_for_user
 
@@ -13,3 +15,12 @@ def library_field_for_user(field: forms.ModelChoiceField, *, user) -> None:
     if libraries.count() == 1:
         field.initial = libraries.first()
         field.empty_label = None
+
+
+def upload_size_check(upload):
+    """Refuse an uploaded file larger than ``MAX_UPLOAD_SIZE``, saying the limit."""
+    if upload.size > settings.MAX_UPLOAD_SIZE:
+        raise forms.ValidationError(
+            _("The file is larger than %(limit)d MB.") % {"limit": settings.MAX_UPLOAD_SIZE // (1024 * 1024)}
+        )
+    return upload

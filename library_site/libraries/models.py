@@ -16,7 +16,6 @@ Libraries); the links to Site/Collection/Group are made by
 ``library_site.portals.services.library_portal_provision``.
 """
 
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.validators import RegexValidator
 from django.db import models
@@ -168,11 +167,6 @@ class Library(TimestampedModel, ClusterableModel):
     @property
     def full_address(self) -> str:
         return ", ".join(part for part in (self.address, self.ward, self.district) if part)
-
-    def staff_users(self):
-        if not self.staff_group_id:
-            return get_user_model().objects.none()
-        return self.staff_group.user_set.all()
 
 
 class Weekday(models.IntegerChoices):

@@ -34,6 +34,16 @@ def library_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Library]:
     return Library.objects.filter(staff_group__user=user)
 
 
+def library_ids_for_user(*, user: AbstractBaseUser) -> frozenset[int]:
+    """``library_list_for_user`` as ids, computed once per user object: permission
+    checks ask it for every row of an admin listing."""
+    cached = getattr(user, "_library_ids_cache", None)
+    if cached is None:
+        cached = frozenset(library_list_for_user(user=user).values_list("pk", flat=True))
+        user._library_ids_cache = cached
+    return cached
+
+
 def library_opening_week(*, library: Library) -> list[OpeningDay]:
     """Monday to Sunday, each with its opening periods (empty = closed)."""
     by_day: dict[int, list[OpeningHours]] = {day: [] for day in Weekday.values}

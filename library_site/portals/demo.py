@@ -14,7 +14,7 @@ from django.db import transaction
 from library_site.demo.images import draw_logo, draw_poster, generated_image
 from library_site.libraries.models import Library, LibraryKind, OpeningHours
 
-from .models import AboutPage, ActivityIndexPage, ActivityKind, ActivityPostPage, LibraryHomePage
+from .models import AboutPage, ActivityIndexPage, ActivityKind, ActivityPostPage
 from .services import city_landing_ensure, library_portal_provision
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "thuvien-demo-2026")
@@ -377,7 +377,3 @@ def load(*, stdout) -> dict:
         stdout.write(f"  portal: {spec.name}")
     logins = _users(libraries)
     return {"landing": landing, "libraries": [library for library, _spec in libraries], "logins": logins}
-
-
-def library_home(code: str) -> LibraryHomePage:
-    return LibraryHomePage.objects.get(library__code=code)

@@ -77,9 +77,19 @@ class CityLandingPage(Page):
             groups[home.library.kind].append(home)
         context["library_groups"] = [(LibraryKind(kind).label, items) for kind, items in groups.items() if items]
         context["library_count"] = sum(len(items) for items in groups.values())
-        context["latest_posts"] = (
-            ActivityPostPage.objects.live().public().descendant_of(self).order_by("-date_start", "-pk")[:6]
+        posts = list(
+            ActivityPostPage.objects.live()
+            .public()
+            .select_related("cover_image")
+            .descendant_of(self)
+            .order_by("-date_start", "-pk")[:6]
         )
+        # Every library home is a child of this page: the first step of a post's tree path
+        # below it names its library, so no query per post is needed.
+        library_by_home_path = {home.path: home.library for items in groups.values() for home in items}
+        for post in posts:
+            post.portal_library = library_by_home_path.get(post.path[: len(self.path) + Page.steplen])
+        context["latest_posts"] = posts
         return context
 
 
@@ -107,7 +117,11 @@ class LibraryHomePage(PortalPage):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["latest_posts"] = (
-            ActivityPostPage.objects.live().public().descendant_of(self).order_by("-date_start", "-pk")[:6]
+            ActivityPostPage.objects.live()
+            .public()
+            .select_related("cover_image")
+            .descendant_of(self)
+            .order_by("-date_start", "-pk")[:6]
         )
         context["activity_index"] = ActivityIndexPage.objects.child_of(self).live().first()
         context["about_page"] = AboutPage.objects.child_of(self).live().first()
@@ -128,7 +142,13 @@ class ActivityIndexPage(PortalPage):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        posts = ActivityPostPage.objects.live().public().child_of(self).order_by("-date_start", "-pk")
+        posts = (
+            ActivityPostPage.objects.live()
+            .public()
+            .select_related("cover_image")
+            .child_of(self)
+            .order_by("-date_start", "-pk")
+        )
         kind = request.GET.get("kind", "")
         if kind in ActivityKind.values:
             posts = posts.filter(kind=kind)

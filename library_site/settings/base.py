@@ -208,6 +208,11 @@ READER_LOGIN_MAX_FAILURES = env_int("READER_LOGIN_MAX_FAILURES", 5)
 READER_LOGIN_LOCK_MINUTES = env_int("READER_LOGIN_LOCK_MINUTES", 15)
 
 # --- Cache -----------------------------------------------------------------------------------
-# In the database, so every gunicorn worker sees the same sign-in failure counts; create
-# the table with `manage.py createcachetable` (make demo and the test runner do).
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"}}
+# "default" stays in process memory: Wagtail keeps image renditions there and reads it on
+# every page. "shared" is in the database, so every gunicorn worker sees the same reader
+# sign-in failure counts; create its table with `manage.py createcachetable` (make demo
+# and the test runner do).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
+}

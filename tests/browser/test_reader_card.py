@@ -1,6 +1,6 @@
 import re
 
-from django.core.cache import cache
+from django.core.cache import caches
 
 import pytest
 from playwright.sync_api import expect
@@ -9,7 +9,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_student_signs_in_with_the_card_id_and_shows_the_card_full_screen(live_server, page, reader, reader_card):
-    cache.clear()
+    caches["shared"].clear()
     page.goto(live_server.url + "/ban-doc/dang-nhap/")
     page.get_by_label("Mã học sinh/giáo viên (in trên thẻ)").fill("7900012345")
     page.get_by_label("Mật khẩu").fill("02092013")

@@ -1,4 +1,4 @@
-from django.core.cache import cache
+from django.core.cache import caches
 
 import pytest
 
@@ -11,7 +11,7 @@ LOGIN = "/ban-doc/dang-nhap/"
 
 @pytest.fixture(autouse=True)
 def clear_login_throttle():
-    cache.clear()
+    caches["shared"].clear()
 
 
 def test_first_sign_in_with_date_of_birth_then_choose_a_password(client, reader):

@@ -1,5 +1,0 @@
-from catalog.admin_forms import LibraryOwnedAdminForm
-
-
-class MembershipAdminForm(LibraryOwnedAdminForm):
-    pass
