@@ -4,7 +4,10 @@ each answer is shown in colour (and, with JavaScript, a short tone). It works wi
 JavaScript: every scan is an ordinary form post.
 
 Checkout mode: scan the reader's card, then the copies' barcodes. Return mode: scan
-copies. A member's open loans are listed with a renew button."""
+copies; a copy a reader waits for is announced for the hold shelf, and a copy fetched from
+the shelves for a hold is put on the hold shelf the same way. A member's open loans are
+listed with renew, lost and damaged buttons; the page lists the hold shelf (with the last
+pickup day) and the copies to fetch for holds."""
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -12,12 +15,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Copy
+from catalog.models import Copy, CopyStatus
 from library_site.libraries.selectors import library_list_for_user
 
 from .card_codes import looks_like_payload
-from .models import Loan, Membership
-from .services.loans import LoanRefused, loan_create, loan_renew, loan_return
+from .models import Hold, HoldStatus, Loan, Membership
+from .services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
+from .services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
 from .services.scan import card_scan
 
 SESSION_KEY = "desk"
@@ -40,15 +44,7 @@ def _scan(request, state, library, code):
     if state["mode"] == "return":
         if copy is None:
             return False, _("No copy of this library has the barcode %(code)s.") % {"code": code}
-        try:
-            loan = loan_return(copy=copy)
-        except LoanRefused as refused:
-            return False, refused.messages[0]
-        return True, _("Returned: %(title)s (%(barcode)s), borrowed by %(name)s.") % {
-            "title": copy.record.title,
-            "barcode": copy.barcode,
-            "name": loan.membership.reader.full_name,
-        }
+        return _return(copy)
     if copy is None or looks_like_payload(code):
         result = card_scan(text=code, library=library)
         if result.ok:
@@ -67,6 +63,49 @@ def _scan(request, state, library, code):
         "barcode": copy.barcode,
         "date": loan.due_on.strftime("%d/%m/%Y"),
     }
+
+
+def _hold_shelf_message(hold):
+    return _("A reader waits for it: put it on the hold shelf for %(name)s (to collect by %(date)s).") % {
+        "name": hold.membership.reader.full_name,
+        "date": hold.expires_on.strftime("%d/%m/%Y"),
+    }
+
+
+def _return(copy):
+    """Return a copy on loan; a copy from the shelves that a hold waits for goes to the
+    hold shelf instead (the librarian fetched it from the list)."""
+    if copy.status == CopyStatus.AVAILABLE:
+        hold = hold_trap(copy=copy)
+        if hold is not None:
+            return True, _("For a hold: %(title)s (%(barcode)s).") % {
+                "title": copy.record.title,
+                "barcode": copy.barcode,
+            } + " " + _hold_shelf_message(hold)
+    try:
+        loan = loan_return(copy=copy)
+    except LoanRefused as refused:
+        return False, refused.messages[0]
+    message = _("Returned: %(title)s (%(barcode)s), borrowed by %(name)s.") % {
+        "title": copy.record.title,
+        "barcode": copy.barcode,
+        "name": loan.membership.reader.full_name,
+    }
+    hold = hold_for_copy(copy=copy)
+    return True, message + (" " + _hold_shelf_message(hold) if hold else "")
+
+
+def _mark(library, loan_pk, status):
+    loan = Loan.objects.filter(pk=loan_pk, library=library, returned_at__isnull=True).select_related("copy").first()
+    if loan is None:
+        return False, _("This loan has ended.")
+    try:
+        copy_mark(copy=loan.copy, status=status)
+    except LoanRefused as refused:
+        return False, refused.messages[0]
+    if status == CopyStatus.LOST:
+        return True, _("Copy %(barcode)s is marked lost; the loan has ended.") % {"barcode": loan.copy.barcode}
+    return True, _("Copy %(barcode)s is marked damaged and taken back.") % {"barcode": loan.copy.barcode}
 
 
 def desk_view(request):
@@ -89,6 +128,8 @@ def desk_view(request):
                     outcome = (True, _("Renewed until %(date)s.") % {"date": loan.due_on.strftime("%d/%m/%Y")})
                 except LoanRefused as refused:
                     outcome = (False, refused.messages[0])
+        elif action in {"lost", "damaged"}:
+            outcome = _mark(library, request.POST.get("loan"), action)
         else:
             code = request.POST.get("code", "").strip()
             if code:
@@ -99,10 +140,12 @@ def desk_view(request):
     outcome = request.session.pop("desk_outcome", None)
     request.session[SESSION_KEY] = state
     membership = None
-    loans = []
+    loans = holds = []
     if state.get("membership"):
         membership = Membership.objects.select_related("reader").filter(pk=state["membership"]).first()
         loans = Loan.objects.filter(membership=membership, returned_at__isnull=True).select_related("copy__record")
+        holds = Hold.objects.filter(membership=membership, status__in=[HoldStatus.WAITING, HoldStatus.READY])
+        holds = holds.select_related("record", "copy")
     return TemplateResponse(
         request,
         "lending/admin/desk.html",
@@ -112,6 +155,9 @@ def desk_view(request):
             "mode": state["mode"],
             "membership": membership,
             "loans": loans,
+            "holds": holds,
+            "hold_shelf": hold_shelf(library=library),
+            "holds_to_fetch": holds_to_fetch(library=library),
             "outcome": outcome,
             "today": timezone.localdate(),
         },

@@ -178,7 +178,7 @@ class CardBatch(BackgroundJob):
 class LoanRule(models.Model):
     """How long and how much a category of reader may borrow of a kind of material at a
     library. Empty ``material_kind`` is the library's default for the category; the most
-    specific rule wins (see ``lending.selectors.loan_rule_for``)."""
+    specific rule wins (see ``lending.services.loans.loan_rule_for``)."""
 
     library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="loan_rules")
     category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
@@ -218,17 +218,30 @@ class ClosedDay(models.Model):
         return f"{self.date:%d/%m/%Y} {self.reason}"
 
 
+class LoanEnd(models.TextChoices):
+    RETURNED = "returned", _("Returned")
+    LOST = "lost", _("Lost")
+    DAMAGED = "damaged", _("Returned damaged")
+
+
 class Loan(models.Model):
     """A physical copy lent to a reader. At most one open loan per copy (a partial unique
-    constraint), so two desks can never lend the same copy twice."""
+    constraint), so two desks can never lend the same copy twice. ``ended_as`` says how
+    it ended: returned, returned damaged, or the copy was lost."""
 
     copy = models.ForeignKey("catalog.Copy", verbose_name=_("copy"), on_delete=models.PROTECT, related_name="loans")
-    membership = models.ForeignKey(Membership, verbose_name=_("member"), on_delete=models.PROTECT, related_name="loans")
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("member"), null=True, on_delete=models.PROTECT, related_name="loans"
+    )
+    # Kept when the history is anonymised (membership cleared), so statistics still count
+    # loans by category without knowing who borrowed.
+    reader_category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
     library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.PROTECT, related_name="loans")
     borrowed_at = models.DateTimeField(_("borrowed at"), auto_now_add=True)
     due_on = models.DateField(_("due on"))
     renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+    ended_as = models.CharField(_("ended as"), max_length=10, choices=LoanEnd.choices, blank=True)
 
     class Meta:
         ordering = ["-borrowed_at"]
@@ -242,8 +255,163 @@ class Loan(models.Model):
         indexes = [models.Index(fields=["membership", "returned_at"]), models.Index(fields=["due_on"])]
 
     def __str__(self):
-        return f"{self.copy.barcode} → {self.membership.reader.full_name}"
+        return f"{self.copy.barcode} → {self.membership.reader.full_name if self.membership else '—'}"
 
     @property
     def is_open(self) -> bool:
         return self.returned_at is None
+
+
+class HoldStatus(models.TextChoices):
+    WAITING = "waiting", _("Waiting")
+    READY = "ready", _("Ready for pickup")
+    COLLECTED = "collected", _("Collected")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+HOLD_OPEN = [HoldStatus.WAITING, HoldStatus.READY]
+
+
+class Hold(models.Model):
+    """A reader's reservation of a record (any copy) at a pickup library. First come,
+    first served: the oldest waiting hold gets the next copy of the pickup library that
+    comes back, which then waits on the hold shelf (``copy``, status READY) until
+    ``expires_on``; uncollected, it passes to the next reader.
+
+    ``membership`` is the reader at the pickup library; it is cleared when the history is
+    anonymised (``reader_category`` keeps the count by category)."""
+
+    record = models.ForeignKey(
+        "catalog.Record", verbose_name=_("record"), on_delete=models.PROTECT, related_name="holds"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("member"), null=True, on_delete=models.PROTECT, related_name="holds"
+    )
+    reader_category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
+    pickup_library = models.ForeignKey(
+        Library, verbose_name=_("pickup library"), on_delete=models.PROTECT, related_name="holds"
+    )
+    placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=HoldStatus.choices, default=HoldStatus.WAITING)
+    copy = models.ForeignKey(
+        "catalog.Copy",
+        verbose_name=_("copy on the hold shelf"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holds",
+    )
+    ready_at = models.DateTimeField(_("ready since"), null=True, blank=True)
+    expires_on = models.DateField(_("collect by"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["placed_at", "pk"]
+        verbose_name = _("hold")
+        verbose_name_plural = _("holds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "record"],
+                condition=models.Q(status__in=HOLD_OPEN),
+                name="hold_one_open_per_member_and_record",
+            ),
+            models.UniqueConstraint(
+                fields=["copy"], condition=models.Q(status=HoldStatus.READY), name="hold_one_ready_per_copy"
+            ),
+        ]
+        indexes = [models.Index(fields=["record", "pickup_library", "status", "placed_at"])]
+
+    def __str__(self):
+        return f"{self.record} · {self.get_status_display()}"
+
+
+class DigitalLoan(models.Model):
+    """A licensed digital file lent to a reader until ``expires_at``: access ends by
+    itself then (``digital_loan_check`` compares the time), no job needed. A reader may
+    give it back early (``returned_at``). Active loans never outnumber the file's
+    licences: the file's row is locked while a loan is created."""
+
+    digital_file = models.ForeignKey(
+        "catalog.DigitalFile", verbose_name=_("digital file"), on_delete=models.PROTECT, related_name="loans"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("member"), null=True, on_delete=models.PROTECT, related_name="digital_loans"
+    )
+    reader_category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
+    borrowed_at = models.DateTimeField(_("borrowed at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("access until"))
+    returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-borrowed_at"]
+        verbose_name = _("digital loan")
+        verbose_name_plural = _("digital loans")
+        indexes = [
+            models.Index(fields=["digital_file", "returned_at", "expires_at"]),
+            models.Index(fields=["membership", "returned_at", "expires_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.digital_file} → {self.membership}"
+
+
+class DigitalHold(models.Model):
+    """A place in the queue for a licensed digital file whose licences are all lent.
+    A reader's position is the number of waiting holds placed before theirs, plus one;
+    they may borrow once their position is within the free licences. ``ready_since`` is
+    set when that happens (and the reader is told); unused within the pickup window, the
+    hold expires and the next reader moves up."""
+
+    digital_file = models.ForeignKey(
+        "catalog.DigitalFile", verbose_name=_("digital file"), on_delete=models.PROTECT, related_name="holds"
+    )
+    membership = models.ForeignKey(
+        Membership, verbose_name=_("member"), null=True, on_delete=models.PROTECT, related_name="digital_holds"
+    )
+    reader_category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
+    placed_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=HoldStatus.choices, default=HoldStatus.WAITING)
+    ready_since = models.DateTimeField(_("ready since"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["placed_at", "pk"]
+        verbose_name = _("digital hold")
+        verbose_name_plural = _("digital holds")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "digital_file"],
+                condition=models.Q(status=HoldStatus.WAITING),
+                name="digital_hold_one_waiting_per_member",
+            )
+        ]
+        indexes = [models.Index(fields=["digital_file", "status", "placed_at"])]
+
+    def __str__(self):
+        return f"{self.digital_file} · {self.get_status_display()}"
+
+
+class NoticeKind(models.TextChoices):
+    DUE_SOON = "due_soon", _("Due soon")
+    OVERDUE = "overdue", _("Overdue")
+    HOLD_READY = "hold_ready", _("Hold ready for pickup")
+    DIGITAL_HOLD_READY = "digital_ready", _("Digital item ready to borrow")
+
+
+class Notice(models.Model):
+    """One email sent to a reader. ``key`` names what it was about (kind, object and the
+    date it concerns), unique, so the daily command can run again without sending twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    reader = models.ForeignKey(Reader, null=True, on_delete=models.SET_NULL, related_name="notices")
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+
+    def __str__(self):
+        return self.key

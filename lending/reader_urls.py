@@ -11,4 +11,6 @@ urlpatterns = [
     path("mat-khau/", reader_views.set_password_view, name="set_password"),
     path("the/", reader_views.card_view, name="card"),
     path("the/<int:pk>.png", reader_views.card_image_view, name="card_image"),
+    path("muon/", reader_views.loans_view, name="loans"),
+    path("tai-lieu/<int:pk>/", reader_views.record_view, name="record"),
 ]

@@ -1,5 +1,6 @@
 """Pages of a signed-in reader: sign in with the card ID, choose a password, see the
-card (full screen for the desk's scanner) and download it."""
+card (full screen for the desk's scanner) and download it; loans, holds, digital loans
+and history; one title's availability, with a hold or a digital loan."""
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
@@ -14,8 +15,19 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog.models import DigitalFile, Record
 from lending.auth import MUST_SET_PASSWORD, reader_login_locked
-from lending.models import Card, Reader
+from lending.models import Card, DigitalHold, DigitalLoan, Hold, Loan, MembershipStatus, Reader
+from lending.selectors import reader_circulation_summary, record_for_reader
+from lending.services.digital import (
+    digital_hold_cancel,
+    digital_hold_place,
+    digital_loan_create,
+    digital_loan_return,
+    digital_membership_for,
+)
+from lending.services.holds import hold_cancel, hold_place
+from lending.services.loans import LoanRefused, loan_renew
 
 
 class ReaderAuthenticationForm(AuthenticationForm):
@@ -104,3 +116,94 @@ def card_image_view(request, pk):
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="the-ban-doc-{card.number}.png"'
     return response
+
+
+def _reader_page(request):
+    """The signed-in reader, or a redirect when they must choose a password first."""
+    if request.session.get(MUST_SET_PASSWORD):
+        return None
+    return _reader_of(request)
+
+
+def _outcome(request, call, success):
+    """Run a circulation service for the reader and say what happened, in words."""
+    try:
+        call()
+    except LoanRefused as refused:
+        messages.error(request, refused.messages[0])
+        return False
+    messages.success(request, success)
+    return True
+
+
+@login_required(login_url="reader:login")
+def loans_view(request):
+    """The reader's loans, holds (with their place in the queue), digital loans and
+    history, at every library they belong to; renew and cancel from here."""
+    reader = _reader_page(request)
+    if reader is None:
+        return redirect("reader:set_password")
+    if request.method == "POST":
+        action, pk = request.POST.get("action"), request.POST.get("pk")
+        if action == "renew":
+            loan = get_object_or_404(Loan, pk=pk, membership__reader=reader, returned_at__isnull=True)
+            _outcome(request, lambda: loan_renew(loan=loan), _("Renewed. See the new due date below."))
+        elif action == "cancel_hold":
+            hold = get_object_or_404(Hold, pk=pk, membership__reader=reader)
+            _outcome(request, lambda: hold_cancel(hold=hold), _("Your hold is cancelled."))
+        elif action == "return_digital":
+            loan = get_object_or_404(DigitalLoan, pk=pk, membership__reader=reader)
+            _outcome(request, lambda: digital_loan_return(loan=loan), _("Returned. Thank you for passing it on."))
+        elif action == "cancel_digital_hold":
+            hold = get_object_or_404(DigitalHold, pk=pk, membership__reader=reader)
+            _outcome(request, lambda: digital_hold_cancel(hold=hold), _("You have left the queue."))
+        return redirect("reader:loans")
+    page = request.GET.get("trang") or 1
+    return TemplateResponse(
+        request, "lending/reader/loans.html", reader_circulation_summary(reader=reader, history_page=page)
+    )
+
+
+@login_required(login_url="reader:login")
+def record_view(request, pk):
+    """One title as a reader sees it: copies available at each library, a hold with a
+    pickup library, and its digital files (open, borrow, or join the queue)."""
+    reader = _reader_page(request)
+    if reader is None:
+        return redirect("reader:set_password")
+    record = get_object_or_404(Record.objects.filter(withdrawn_at__isnull=True), pk=pk)
+    memberships = list(reader.memberships.filter(status=MembershipStatus.ACTIVE).select_related("library"))
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "hold":
+            membership = next((m for m in memberships if str(m.pk) == request.POST.get("membership")), None)
+            if membership is None:
+                messages.error(request, _("Choose a library where you are a member."))
+            else:
+                _outcome(
+                    request,
+                    lambda: hold_place(membership=membership, record=record),
+                    _("Your hold is placed. We will email you when it is ready at %(library)s.")
+                    % {"library": membership.library.short_name},
+                )
+        elif action in {"borrow", "queue"}:
+            digital_file = get_object_or_404(DigitalFile, pk=request.POST.get("file"), record=record)
+            membership = digital_membership_for(reader=reader, digital_file=digital_file)
+            if membership is None:
+                messages.error(request, _("Borrowing needs an active membership at a library."))
+            elif action == "borrow":
+                _outcome(
+                    request,
+                    lambda: digital_loan_create(membership=membership, digital_file=digital_file),
+                    _("Borrowed. Open it from this page or from your loans until the loan ends."),
+                )
+            else:
+                _outcome(
+                    request,
+                    lambda: digital_hold_place(membership=membership, digital_file=digital_file),
+                    _("You are in the queue. We will email you when it is your turn."),
+                )
+        return redirect("reader:record", pk=record.pk)
+    return TemplateResponse(
+        request, "lending/reader/record.html", record_for_reader(record=record, reader=reader, memberships=memberships)
+    )

@@ -1,9 +1,13 @@
-"""Checkout, return and renewal of physical copies.
+"""Checkout, return, renewal, and lost or damaged copies.
 
 Every write locks the rows it decides on (SELECT … FOR UPDATE on the copy, and on the
 membership while its loan count is checked), and a partial unique constraint allows one
 open loan per copy, so two desks lending the last copy at the same moment cannot both
-succeed: the second one waits for the lock, then sees the copy on loan."""
+succeed: the second one waits for the lock, then sees the copy on loan.
+
+Holds (``lending.services.holds``) meet loans here: a returned copy goes to the hold
+shelf when a reader waits for its record at this library; a copy on the hold shelf is
+lent only to the reader it waits for; a loan is not renewed while others wait."""
 
 import datetime
 
@@ -13,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Copy, CopyStatus
-from lending.models import ClosedDay, Loan, LoanRule, Membership, MembershipStatus
+from lending.models import ClosedDay, Hold, HoldStatus, Loan, LoanEnd, LoanRule, Membership, MembershipStatus
 from library_site.libraries.models import Library
 
 DEFAULT_RULE = {"loan_days": 14, "max_loans": 3, "max_renewals": 1, "hold_pickup_days": 3}
@@ -51,8 +55,8 @@ def due_date_compute(*, library: Library, start: datetime.date, days: int) -> da
 def loan_create(*, membership: Membership, copy: Copy, library: Library, today: datetime.date | None = None) -> Loan:
     """Lend ``copy`` to the member at the desk of ``library``."""
     today = today or timezone.localdate()
-    membership = Membership.objects.select_for_update().select_related("reader").get(pk=membership.pk)
-    copy = Copy.objects.select_for_update().select_related("record").get(pk=copy.pk)
+    membership = Membership.objects.select_for_update(of=("self",)).select_related("reader").get(pk=membership.pk)
+    copy = Copy.objects.select_for_update(of=("self",)).select_related("record").get(pk=copy.pk)
     if membership.library_id != library.pk:
         raise LoanRefused(
             _("%(name)s is not a member of this library.") % {"name": membership.reader.full_name}, code="not_member"
@@ -67,7 +71,15 @@ def loan_create(*, membership: Membership, copy: Copy, library: Library, today: 
         raise LoanRefused(
             _("Copy %(barcode)s belongs to another library.") % {"barcode": copy.barcode}, code="other_library"
         )
-    if copy.status != CopyStatus.AVAILABLE:
+    hold = None
+    if copy.status == CopyStatus.ON_HOLD_SHELF:
+        hold = Hold.objects.select_for_update().filter(copy=copy, status=HoldStatus.READY).first()
+        if hold is not None and hold.membership_id != membership.pk:
+            raise LoanRefused(
+                _("Copy %(barcode)s is on the hold shelf for another reader.") % {"barcode": copy.barcode},
+                code="held_for_other",
+            )
+    elif copy.status != CopyStatus.AVAILABLE:
         raise LoanRefused(
             _("Copy %(barcode)s cannot be lent: it is %(status)s.")
             % {"barcode": copy.barcode, "status": copy.get_status_display().lower()},
@@ -84,31 +96,52 @@ def loan_create(*, membership: Membership, copy: Copy, library: Library, today: 
     loan = Loan.objects.create(
         copy=copy,
         membership=membership,
+        reader_category=membership.category,
         library=library,
         due_on=due_date_compute(library=library, start=today, days=rule.loan_days),
     )
     copy.status = CopyStatus.ON_LOAN
     copy.save(update_fields=["status", "updated_at"])
+    # Collecting a hold: the one on the shelf for this copy, or (an available copy taken
+    # from the shelves) the reader's waiting hold for the record.
+    hold = hold or (
+        Hold.objects.select_for_update()
+        .filter(membership=membership, record=copy.record_id, status=HoldStatus.WAITING)
+        .first()
+    )
+    if hold is not None:
+        hold.status, hold.closed_at = HoldStatus.COLLECTED, timezone.now()
+        hold.save(update_fields=["status", "closed_at"])
     return loan
 
 
 @transaction.atomic
-def loan_return(*, copy: Copy) -> Loan:
+def loan_return(*, copy: Copy, today: datetime.date | None = None) -> Loan:
+    """End the copy's open loan. If a reader waits for the record at this library, the
+    copy goes to the hold shelf for them (``hold_for_copy`` tells the desk who)."""
+    from lending.services.holds import hold_trap
+
     copy = Copy.objects.select_for_update().get(pk=copy.pk)
     loan = Loan.objects.select_for_update().filter(copy=copy, returned_at__isnull=True).first()
     if loan is None:
         raise LoanRefused(_("Copy %(barcode)s is not on loan.") % {"barcode": copy.barcode}, code="not_on_loan")
     loan.returned_at = timezone.now()
-    loan.save(update_fields=["returned_at"])
+    loan.ended_as = LoanEnd.RETURNED
+    loan.save(update_fields=["returned_at", "ended_as"])
     copy.status = CopyStatus.AVAILABLE
     copy.save(update_fields=["status", "updated_at"])
+    hold_trap(copy=copy, today=today)
     return loan
 
 
 @transaction.atomic
 def loan_renew(*, loan: Loan, today: datetime.date | None = None) -> Loan:
     today = today or timezone.localdate()
-    loan = Loan.objects.select_for_update().select_related("membership", "copy__record", "library").get(pk=loan.pk)
+    loan = (
+        Loan.objects.select_for_update(of=("self",))
+        .select_related("membership", "copy__record", "library")
+        .get(pk=loan.pk)
+    )
     if loan.returned_at is not None:
         raise LoanRefused(_("This loan has ended."), code="returned")
     if loan.membership.status != MembershipStatus.ACTIVE:
@@ -118,7 +151,36 @@ def loan_renew(*, loan: Loan, today: datetime.date | None = None) -> Loan:
         raise LoanRefused(
             _("Already renewed %(count)d times, the most allowed.") % {"count": loan.renewals}, code="renewal_limit"
         )
+    if Hold.objects.filter(record=loan.copy.record_id, pickup_library=loan.library, status=HoldStatus.WAITING).exists():
+        raise LoanRefused(
+            _("Another reader is waiting for this title: please return it by %(date)s.")
+            % {"date": loan.due_on.strftime("%d/%m/%Y")},
+            code="hold_waiting",
+        )
     loan.renewals += 1
     loan.due_on = due_date_compute(library=loan.library, start=today, days=rule.loan_days)
     loan.save(update_fields=["renewals", "due_on"])
+    return loan
+
+
+@transaction.atomic
+def copy_mark(*, copy: Copy, status: str) -> Loan | None:
+    """Mark a copy lost or damaged at the desk. An open loan ends with it (``ended_as``
+    says how; the reader no longer has the copy on their card); a hold waiting on the
+    shelf with this copy goes back to the head of the queue. Returns the ended loan."""
+    if status not in (CopyStatus.LOST, CopyStatus.DAMAGED):
+        raise ValueError(f"copy_mark() marks copies lost or damaged, not {status!r}")
+    copy = Copy.objects.select_for_update().get(pk=copy.pk)
+    if copy.status == CopyStatus.WITHDRAWN:
+        raise LoanRefused(_("Copy %(barcode)s has been withdrawn.") % {"barcode": copy.barcode}, code="copy_withdrawn")
+    loan = Loan.objects.select_for_update().filter(copy=copy, returned_at__isnull=True).first()
+    if loan is not None:
+        loan.returned_at = timezone.now()
+        loan.ended_as = LoanEnd.LOST if status == CopyStatus.LOST else LoanEnd.DAMAGED
+        loan.save(update_fields=["returned_at", "ended_as"])
+    Hold.objects.filter(copy=copy, status=HoldStatus.READY).update(
+        status=HoldStatus.WAITING, copy=None, ready_at=None, expires_on=None
+    )
+    copy.status = status
+    copy.save(update_fields=["status", "updated_at"])
     return loan

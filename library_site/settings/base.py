@@ -207,6 +207,15 @@ AUTHENTICATION_BACKENDS = [
 READER_LOGIN_MAX_FAILURES = env_int("READER_LOGIN_MAX_FAILURES", 5)
 READER_LOGIN_LOCK_MINUTES = env_int("READER_LOGIN_LOCK_MINUTES", 15)
 
+# --- Circulation -----------------------------------------------------------------------------
+# Licensed digital files open only during a digital loan (lending.services.digital).
+CATALOG_DIGITAL_LOAN_CHECK = "lending.services.digital.digital_loan_check"
+# Days after a loan, hold or digital loan ended before `anonymise_loans` detaches it from
+# the reader (the counts by library, category and title stay for statistics).
+LOAN_HISTORY_RETENTION_DAYS = env_int("LOAN_HISTORY_RETENTION_DAYS", 365)
+# `circulation_daily` reminds readers this many days before a loan is due.
+NOTICE_DUE_SOON_DAYS = env_int("NOTICE_DUE_SOON_DAYS", 2)
+
 # --- Cache -----------------------------------------------------------------------------------
 # "default" stays in process memory: Wagtail keeps image renditions there and reads it on
 # every page. "shared" is in the database, so every gunicorn worker sees the same reader

@@ -136,8 +136,9 @@ def test_staff_of_any_library_and_superusers_open_staff_files(client, staff_only
     assert get(client, superuser, digital_file).status_code == 200
 
 
-def test_licensed_file_waits_for_circulation(client, record, reader, librarian):
-    # Given a lent e-book (3 licences) and no circulation app yet
+def test_licensed_file_waits_for_circulation(client, record, reader, librarian, settings):
+    # Given a lent e-book (3 licences) and no circulation app configured
+    settings.CATALOG_DIGITAL_LOAN_CHECK = None
     digital_file = attach(record, licence_count=3)
 
     # Then anonymous users must sign in, readers are told why, staff may open it
