@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,9 +12,16 @@ class LendingConfig(AppConfig):
 
         from catalog.permissions import LibraryOwnedPermissionPolicy
 
-        from . import receivers  # noqa: F401
-        from .models import Membership, Reader
-        from .permissions import ReaderPermissionPolicy
+        from . import receivers
+        from .models import ClosedDay, Hold, Loan, LoanRule, Membership, Reader
+        from .permissions import CirculationRecordPolicy, ReaderPermissionPolicy
 
         register_permission_policy(Membership, LibraryOwnedPermissionPolicy(Membership, read_scoped=True))
         register_permission_policy(Reader, ReaderPermissionPolicy(Reader))
+        for model in (LoanRule, ClosedDay):
+            register_permission_policy(model, LibraryOwnedPermissionPolicy(model, read_scoped=True))
+        register_permission_policy(Loan, CirculationRecordPolicy(Loan, read_scoped=True))
+        register_permission_policy(
+            Hold, CirculationRecordPolicy(Hold, library_field="pickup_library", read_scoped=True)
+        )
+        post_migrate.connect(receivers.grant_lending_permissions_to_every_library, sender=self)

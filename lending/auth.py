@@ -28,11 +28,16 @@ def reader_login_locked(login: str) -> bool:
 
 def _failure(login: str) -> None:
     key = _failures_key(login)
-    caches[THROTTLE_CACHE].add(key, 0, timeout=settings.READER_LOGIN_LOCK_MINUTES * 60)
+    timeout = settings.READER_LOGIN_LOCK_MINUTES * 60
+    cache = caches[THROTTLE_CACHE]
+    cache.add(key, 0, timeout=timeout)
     try:
-        caches[THROTTLE_CACHE].incr(key)
+        cache.incr(key)
     except ValueError:
-        caches[THROTTLE_CACHE].set(key, 1, timeout=settings.READER_LOGIN_LOCK_MINUTES * 60)
+        cache.set(key, 1, timeout=timeout)
+    # incr() re-saves the key with the cache's default timeout (300 s on the database
+    # cache): the lock must last READER_LOGIN_LOCK_MINUTES after the last failure.
+    cache.touch(key, timeout=timeout)
 
 
 class ReaderIDBackend(ModelBackend):

@@ -1,7 +1,7 @@
 """Personal data is read by library and by role: a library's staff see and change only
 their own library's readers and memberships (Decree 13/2023/NĐ-CP)."""
 
-from catalog.permissions import LibraryOwnedPermissionPolicy
+from catalog.permissions import READ_ACTIONS, LibraryOwnedPermissionPolicy
 from library_site.libraries.selectors import library_ids_for_user
 
 
@@ -22,4 +22,25 @@ STAFF_PERMISSIONS = [
     ("lending", "change_membership"),
     ("lending", "view_membership"),
     ("lending", "view_card"),
+    # Circulation: each library sets its own loan rules and closed days, and sees its loans
+    # and holds (changed only through the desk's services).
+    *[
+        ("lending", f"{action}_{model}")
+        for model in ("loanrule", "closedday")
+        for action in ("add", "change", "delete", "view")
+    ],
+    ("lending", "view_loan"),
+    ("lending", "view_hold"),
 ]
+
+
+class CirculationRecordPolicy(LibraryOwnedPermissionPolicy):
+    """Loans and holds are made, changed and ended only through the circulation services
+    (the desk, the kiosk, the reader's pages), which keep copies, queues and counts right:
+    in the admin they are read-only, for superusers too."""
+
+    def user_has_permission(self, user, action):
+        return action in READ_ACTIONS and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)

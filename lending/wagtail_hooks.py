@@ -1,5 +1,7 @@
-"""Reader screens in the Wagtail admin (menu: Readers → Members, People, Roster import,
-Print cards). Staff see only the readers of their own library."""
+"""Reader and circulation screens in the Wagtail admin (menus: Readers → Members, People;
+Circulation → Loans, Holds, Loan rules, Closed days; the circulation desk; roster and
+cards). Staff see only their own library's readers, loans and holds, and set their own
+library's loan rules and closed days."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -14,10 +16,15 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
-from library_site.libraries.admin_views import InstancePermissionEditView, ScopedIndexView, ScopedInspectView
+from library_site.libraries.admin_views import (
+    InstancePermissionDeleteView,
+    InstancePermissionEditView,
+    ScopedIndexView,
+    ScopedInspectView,
+)
 
 from . import admin_views, desk_views
-from .models import Membership, Reader
+from .models import ClosedDay, Hold, Loan, LoanRule, Membership, Reader
 
 
 class MembershipViewSet(SnippetViewSet):
@@ -89,6 +96,118 @@ class ReadersViewSetGroup(SnippetViewSetGroup):
 register_snippet(ReadersViewSetGroup)
 
 
+class LibraryScopedViewSet(SnippetViewSet):
+    """Rows of the user's own libraries only; forms offer only those libraries."""
+
+    index_view_class = ScopedIndexView
+    edit_view_class = InstancePermissionEditView
+    delete_view_class = InstancePermissionDeleteView
+    inspect_view_class = ScopedInspectView
+    search_backend_name = None
+    list_per_page = 100
+
+
+class LoanRuleViewSet(LibraryScopedViewSet):
+    model = LoanRule
+    icon = "cog"
+    menu_label = _("Loan rules")
+    list_display = [
+        "library",
+        "category",
+        "material_kind",
+        "loan_days",
+        "max_loans",
+        "max_renewals",
+        "hold_pickup_days",
+    ]
+    list_filter = ["library", "category"]
+    edit_handler = ObjectList(
+        [
+            FieldRowPanel([FieldPanel("library"), FieldPanel("category"), FieldPanel("material_kind")]),
+            FieldRowPanel(
+                [
+                    FieldPanel("loan_days"),
+                    FieldPanel("max_loans"),
+                    FieldPanel("max_renewals"),
+                    FieldPanel("hold_pickup_days"),
+                ]
+            ),
+        ],
+        base_form_class=LibraryOwnedAdminForm,
+    )
+
+    def get_queryset(self, request):
+        return LoanRule.objects.select_related("library")
+
+
+class ClosedDayViewSet(LibraryScopedViewSet):
+    model = ClosedDay
+    icon = "date"
+    menu_label = _("Closed days")
+    list_display = ["date", "reason", "library"]
+    list_filter = ["library"]
+    edit_handler = ObjectList(
+        [FieldPanel("library"), FieldRowPanel([FieldPanel("date"), FieldPanel("reason")])],
+        base_form_class=LibraryOwnedAdminForm,
+    )
+
+    def get_queryset(self, request):
+        return ClosedDay.objects.select_related("library")
+
+
+class LoanViewSet(LibraryScopedViewSet):
+    """Loans are made, renewed and ended at the desk; here they are looked up."""
+
+    model = Loan
+    icon = "resubmit"
+    menu_label = _("Loans")
+    inspect_view_enabled = True
+    list_display = [
+        Column("copy", label=_("Copy"), accessor=lambda loan: loan.copy.barcode),
+        Column("title", label=_("Title"), accessor=lambda loan: loan.copy.record.title),
+        Column("member", label=_("Member"), accessor=lambda loan: loan.membership or "—"),
+        "borrowed_at",
+        "due_on",
+        "returned_at",
+        "ended_as",
+    ]
+    list_filter = ["library", "ended_as", "reader_category"]
+    search_fields = ["copy__barcode", "copy__record__title", "membership__reader__full_name"]
+
+    def get_queryset(self, request):
+        return Loan.objects.select_related("copy__record", "membership__reader", "library")
+
+
+class HoldViewSet(LibraryScopedViewSet):
+    model = Hold
+    icon = "pick"
+    menu_label = _("Holds")
+    inspect_view_enabled = True
+    list_display = [
+        Column("record", label=_("Title"), accessor=lambda hold: hold.record.title),
+        Column("member", label=_("Member"), accessor=lambda hold: hold.membership or "—"),
+        "placed_at",
+        "status",
+        "expires_on",
+    ]
+    list_filter = ["status", "pickup_library"]
+    search_fields = ["record__title", "membership__reader__full_name"]
+
+    def get_queryset(self, request):
+        return Hold.objects.select_related("record", "membership__reader", "pickup_library")
+
+
+class CirculationViewSetGroup(SnippetViewSetGroup):
+    items = (LoanViewSet, HoldViewSet, LoanRuleViewSet, ClosedDayViewSet)
+    menu_icon = "resubmit"
+    menu_label = _("Circulation")
+    menu_name = "circulation"
+    menu_order = 120
+
+
+register_snippet(CirculationViewSetGroup)
+
+
 @hooks.register("register_admin_urls")
 def lending_admin_urls():
     return [
@@ -104,6 +223,11 @@ def lending_admin_urls():
 @hooks.register("register_admin_menu_item")
 def desk_menu_item():
     return MenuItem(_("Circulation desk"), reverse("lending_desk"), icon_name="resubmit", order=110)
+
+
+@hooks.register("register_admin_menu_item")
+def kiosk_menu_item():
+    return MenuItem(_("Self-service kiosk"), reverse("lending:kiosk_start"), icon_name="tablet-alt", order=115)
 
 
 @hooks.register("register_admin_menu_item")

@@ -4,7 +4,7 @@ model permissions only."""
 
 from django.core.exceptions import PermissionDenied
 
-from wagtail.snippets.views.snippets import EditView, IndexView, InspectView
+from wagtail.snippets.views.snippets import DeleteView, EditView, IndexView, InspectView
 
 
 class InstancePermissionIndexView(IndexView):
@@ -38,5 +38,15 @@ class ScopedInspectView(InspectView):
     def get_object(self, queryset=None):
         instance = super().get_object(queryset)
         if not self.permission_policy.user_has_permission_for_instance(self.request.user, "view", instance):
+            raise PermissionDenied
+        return instance
+
+
+class InstancePermissionDeleteView(DeleteView):
+    """Refuses to delete an object of another library."""
+
+    def get_object(self, queryset=None):
+        instance = super().get_object(queryset)
+        if not self.permission_policy.user_has_permission_for_instance(self.request.user, "delete", instance):
             raise PermissionDenied
         return instance

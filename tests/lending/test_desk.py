@@ -63,3 +63,40 @@ def test_the_desk_is_for_library_staff(client, reader):
     client.force_login(reader_account_ensure(reader=reader))
 
     assert client.get(DESK).status_code in (302, 403)
+
+
+def test_return_announces_the_hold_shelf_and_the_copy_is_kept_for_that_reader(
+    client, librarian, reader_card, record, library
+):
+    from lending.services.holds import hold_place
+    from tests.factories.lending import MembershipFactory
+
+    waiting = MembershipFactory(library=library, reader__full_name="Võ Thị Sáu")
+    client.force_login(librarian)
+    _scan(client, card_payload(reader_card))
+    _scan(client, "CK000001")
+    hold_place(membership=waiting, record=record)
+
+    client.post(DESK, {"action": "return"})
+    page = _scan(client, "CK000001")
+
+    assert "put it on the hold shelf for Võ Thị Sáu" in page
+    assert record.copies.get().status == CopyStatus.ON_HOLD_SHELF
+    client.post(DESK, {"action": "checkout"})
+    _scan(client, card_payload(reader_card))
+    assert "on the hold shelf for another reader" in _scan(client, "CK000001")
+
+
+def test_mark_a_borrowed_copy_lost_at_the_desk(client, librarian, reader_card, record):
+    client.force_login(librarian)
+    _scan(client, card_payload(reader_card))
+    _scan(client, "CK000001")
+    loan = Loan.objects.get()
+
+    client.post(DESK, {"action": "lost", "loan": loan.pk})
+    page = client.get(DESK, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Copy CK000001 is marked lost" in page
+    assert record.copies.get().status == CopyStatus.LOST
+    loan.refresh_from_db()
+    assert loan.ended_as == "lost"

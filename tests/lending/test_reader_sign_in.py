@@ -62,6 +62,35 @@ def test_repeated_failures_lock_the_id(client, reader, settings):
     assert "_auth_user_id" not in client.session
 
 
+def test_the_lock_lasts_the_configured_minutes_after_the_last_failure(client, reader, settings):
+    """The database cache's incr() would otherwise reset the expiry to five minutes."""
+    import datetime
+
+    from django.core.cache import caches
+    from django.db import connection
+    from django.utils import timezone
+
+    from lending.auth import THROTTLE_CACHE, _failures_key
+
+    settings.READER_LOGIN_LOCK_MINUTES = 60
+    for _attempt in range(2):
+        client.post(LOGIN, {"username": "7900012345", "password": "00000000"})
+
+    cache = caches[THROTTLE_CACHE]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT expires FROM {connection.ops.quote_name(cache._table)} WHERE cache_key = %s",
+            [cache.make_key(_failures_key("7900012345"))],
+        )
+        (expires,) = cursor.fetchone()
+    expires = (
+        connection.ops.convert_datetimefield_value(expires, None, connection) if isinstance(expires, str) else expires
+    )
+    if timezone.is_naive(expires):
+        expires = timezone.make_aware(expires, datetime.UTC)
+    assert expires > timezone.now() + datetime.timedelta(minutes=55)
+
+
 def test_a_reader_who_left_cannot_sign_in(client, reader, reader_membership):
     reader_membership.status = MembershipStatus.LEFT
     reader_membership.save()
