@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Copy, CopyStatus, Record
 from lending.models import Hold, HoldStatus, Loan, Membership, MembershipStatus
-from lending.services.loans import LoanRefused, due_date_compute, loan_rule_for
+from lending.services.loans import LoanRefused, copy_status_set, due_date_compute, loan_rule_for
 from library_site.libraries.models import Library
 
 UNUSABLE_COPY_STATUSES = [CopyStatus.LOST, CopyStatus.WITHDRAWN]
@@ -103,8 +103,7 @@ def _copy_release(*, copy: Copy, today: datetime.date | None = None) -> None:
     """A copy that was on the hold shelf is free again: to the next reader, or the shelves."""
     copy = Copy.objects.select_for_update().get(pk=copy.pk)
     if copy.status == CopyStatus.ON_HOLD_SHELF:
-        copy.status = CopyStatus.AVAILABLE
-        copy.save(update_fields=["status", "updated_at"])
+        copy_status_set(copy=copy, status=CopyStatus.AVAILABLE)
     hold_trap(copy=copy, today=today)
 
 
@@ -131,8 +130,7 @@ def hold_trap(*, copy: Copy, today: datetime.date | None = None) -> Hold | None:
     head.status, head.copy, head.ready_at = HoldStatus.READY, copy, timezone.now()
     head.expires_on = due_date_compute(library=copy.library, start=today, days=rule.hold_pickup_days)
     head.save(update_fields=["status", "copy", "ready_at", "expires_on"])
-    copy.status = CopyStatus.ON_HOLD_SHELF
-    copy.save(update_fields=["status", "updated_at"])
+    copy_status_set(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
     return head
 
 

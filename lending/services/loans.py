@@ -27,6 +27,14 @@ class LoanRefused(ValidationError):
     """A checkout, return or renewal the desk must refuse; ``code`` says why."""
 
 
+def copy_status_set(*, copy: Copy, status: str) -> None:
+    """Every status change of a copy by circulation goes through here (the search index
+    hooks in at this one place). A queryset update: ``Copy.save()`` would also queue a
+    Wagtail reference-index task per checkout, for a field no reference depends on."""
+    copy.status = status
+    Copy.objects.filter(pk=copy.pk).update(status=status, updated_at=timezone.now())
+
+
 def loan_rule_for(*, library: Library, category: str, material_kind: str) -> LoanRule:
     """The rule for this category and kind at this library: a rule for the kind, else the
     library's default for the category, else the built-in default (14 days, 3 loans)."""
@@ -100,8 +108,7 @@ def loan_create(*, membership: Membership, copy: Copy, library: Library, today: 
         library=library,
         due_on=due_date_compute(library=library, start=today, days=rule.loan_days),
     )
-    copy.status = CopyStatus.ON_LOAN
-    copy.save(update_fields=["status", "updated_at"])
+    copy_status_set(copy=copy, status=CopyStatus.ON_LOAN)
     # Collecting a hold: the one on the shelf for this copy, or (an available copy taken
     # from the shelves) the reader's waiting hold for the record.
     hold = hold or (
@@ -128,8 +135,7 @@ def loan_return(*, copy: Copy, today: datetime.date | None = None) -> Loan:
     loan.returned_at = timezone.now()
     loan.ended_as = LoanEnd.RETURNED
     loan.save(update_fields=["returned_at", "ended_as"])
-    copy.status = CopyStatus.AVAILABLE
-    copy.save(update_fields=["status", "updated_at"])
+    copy_status_set(copy=copy, status=CopyStatus.AVAILABLE)
     hold_trap(copy=copy, today=today)
     return loan
 
@@ -181,6 +187,5 @@ def copy_mark(*, copy: Copy, status: str) -> Loan | None:
     Hold.objects.filter(copy=copy, status=HoldStatus.READY).update(
         status=HoldStatus.WAITING, copy=None, ready_at=None, expires_on=None
     )
-    copy.status = status
-    copy.save(update_fields=["status", "updated_at"])
+    copy_status_set(copy=copy, status=status)
     return loan
