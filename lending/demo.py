@@ -6,13 +6,25 @@ idempotent (the roster sync changes nothing the second time)."""
 import datetime
 import random
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
-from catalog.models import Copy, CopyStatus
-from lending.models import ClosedDay, Loan, LoanRule, Membership, Reader, ReaderCategory
+from catalog.models import Copy, CopyStatus, DigitalFile, MaterialKind, Record
+from lending.models import (
+    ClosedDay,
+    DigitalLoan,
+    Hold,
+    HoldStatus,
+    Loan,
+    LoanRule,
+    Membership,
+    Reader,
+    ReaderCategory,
+)
 from lending.services.cards import card_issue
-from lending.services.loans import loan_create
+from lending.services.digital import digital_hold_place, digital_loan_create
+from lending.services.holds import hold_place
+from lending.services.loans import loan_create, loan_return
 from lending.services.roster import roster_sync
 from library_site.libraries.models import Library
 
@@ -67,9 +79,12 @@ def load(*, stdout) -> dict:
         _rules_and_closed_days(library)
     _loans(libraries.get("thcs-cau-kieu"))
     student = Reader.objects.filter(id_number=DEMO_STUDENT_ID).first()
+    _holds_and_digital_loans(libraries.get("thcs-cau-kieu"), student)
     stdout.write(
         f"  readers: {Reader.objects.count()} people, {Membership.objects.count()} memberships, "
-        f"{Loan.objects.filter(returned_at__isnull=True).count()} open loans"
+        f"{Loan.objects.filter(returned_at__isnull=True).count()} open loans, "
+        f"{Hold.objects.filter(status__in=[HoldStatus.WAITING, HoldStatus.READY]).count()} holds, "
+        f"{DigitalLoan.objects.filter(returned_at__isnull=True).count()} digital loans"
     )
     login = None
     if student and student.date_of_birth:
@@ -113,6 +128,49 @@ def _loans(library: Library | None) -> None:
     copies = list(Copy.objects.filter(library=library, status=CopyStatus.AVAILABLE).order_by("barcode")[:6])
     for number, (membership, copy) in enumerate(zip(members, copies, strict=False)):
         loan_create(membership=membership, copy=copy, library=library, today=datetime.date(2026, 11, 2 + number * 3))
+
+
+def _holds_and_digital_loans(library: Library | None, student: Reader | None) -> None:
+    """The demo student's reader page shows every state: a title on the hold shelf for
+    them, a place in a hold queue, a returned loan in the history and a place in the queue
+    for a licensed e-book whose licences are all lent."""
+    if library is None or student is None or Hold.objects.exists():
+        return
+    student.email = student.email or "hocsinh.demo@example.edu.vn"
+    student.save(update_fields=["email", "updated_at"])
+    me = student.memberships.get(library=library)
+    others = list(
+        Membership.objects.filter(library=library, category=ReaderCategory.STUDENT).exclude(pk=me.pk).order_by("pk")
+    )[6:10]
+    single_copy = (
+        Record.objects.filter(
+            copies__library=library, copies__status=CopyStatus.AVAILABLE, kind=MaterialKind.PRINTED_BOOK
+        )
+        .annotate(n=models.Count("copies"))
+        .filter(n=1)
+        .order_by("pk")
+    )
+    ready, queued, history = list(single_copy[:3])
+    # On the hold shelf for the student: another reader returned it today.
+    copy = ready.copies.get(library=library)
+    loan_create(membership=others[0], copy=copy, library=library, today=datetime.date(2026, 11, 9))
+    hold_place(membership=me, record=ready)
+    loan_return(copy=copy)
+    # Second in a queue behind a classmate.
+    copy = queued.copies.get(library=library)
+    loan_create(membership=others[1], copy=copy, library=library, today=datetime.date(2026, 11, 16))
+    hold_place(membership=others[2], record=queued)
+    hold_place(membership=me, record=queued)
+    # Borrowed and returned: the history.
+    copy = history.copies.get(library=library)
+    loan_create(membership=me, copy=copy, library=library, today=datetime.date(2026, 10, 5))
+    loan_return(copy=copy)
+    # A licensed e-book: both licences lent, the student waits first in line.
+    ebook = DigitalFile.objects.filter(licence_count=2, record__library=library).order_by("pk").first()
+    if ebook is not None:
+        for membership in others[2:4]:
+            digital_loan_create(membership=membership, digital_file=ebook)
+        digital_hold_place(membership=me, digital_file=ebook)
 
 
 def _residents(rng: random.Random, centre: Library) -> None:

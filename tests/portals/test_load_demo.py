@@ -8,7 +8,8 @@ from wagtail.images.models import Image
 
 import pytest
 
-from lending.models import Loan, Membership, Reader, ReaderCategory
+from lending.demo import DEMO_STUDENT_ID
+from lending.models import HoldStatus, Loan, Membership, Reader, ReaderCategory
 from library_site.demo.images import draw_poster
 from library_site.libraries.models import Library, LibraryKind
 from library_site.portals.demo import DEMO_PASSWORD
@@ -54,6 +55,11 @@ def test_load_demo_builds_libraries_portals_posts_and_staff(client):
     assert not residents.filter(consent_given_by="").exists()
     assert Reader.objects.annotate(n=Count("memberships")).filter(n=2).exists()
     assert Loan.objects.filter(returned_at__isnull=True).exists()
+    # The demo student's reader page shows a hold on the shelf, a queue place and an e-book queue.
+    student = Reader.objects.get(id_number=DEMO_STUDENT_ID)
+    assert student.memberships.filter(holds__status=HoldStatus.READY).exists()
+    assert student.memberships.filter(holds__status=HoldStatus.WAITING).exists()
+    assert student.memberships.filter(digital_holds__status=HoldStatus.WAITING).exists()
 
     assert "admin" in output
     assert DEMO_PASSWORD in output
