@@ -229,6 +229,10 @@ class Loan(models.Model):
     constraint), so two desks can never lend the same copy twice. ``ended_as`` says how
     it ended: returned, returned damaged, or the copy was lost."""
 
+    # Listed in the admin as a snippet, but nothing references a loan: skip Wagtail's
+    # reference index (a background task per checkout otherwise).
+    wagtail_reference_index_ignore = True
+
     copy = models.ForeignKey("catalog.Copy", verbose_name=_("copy"), on_delete=models.PROTECT, related_name="loans")
     membership = models.ForeignKey(
         Membership, verbose_name=_("member"), null=True, on_delete=models.PROTECT, related_name="loans"
@@ -281,6 +285,8 @@ class Hold(models.Model):
 
     ``membership`` is the reader at the pickup library; it is cleared when the history is
     anonymised (``reader_category`` keeps the count by category)."""
+
+    wagtail_reference_index_ignore = True  # see Loan
 
     record = models.ForeignKey(
         "catalog.Record", verbose_name=_("record"), on_delete=models.PROTECT, related_name="holds"

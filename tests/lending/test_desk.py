@@ -93,7 +93,7 @@ def test_mark_a_borrowed_copy_lost_at_the_desk(client, librarian, reader_card, r
     _scan(client, "CK000001")
     loan = Loan.objects.get()
 
-    client.post(DESK, {"action": "lost", "loan": loan.pk})
+    client.post(DESK, {"action": "lost", "loan": loan.pk}, HTTP_ACCEPT_LANGUAGE="en")
     page = client.get(DESK, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Copy CK000001 is marked lost" in page

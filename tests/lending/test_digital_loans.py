@@ -6,7 +6,7 @@ import threading
 
 from django.core.files.base import ContentFile
 from django.db import connection, connections
-from django.utils import timezone
+from django.utils import timezone, translation
 
 import pytest
 
@@ -72,7 +72,7 @@ def test_the_queue_shows_each_reader_their_true_position(record, members):
     digital_loan_return(loan=loan)
     assert digital_availability(digital_file=file, membership=members[1]).can_borrow
     assert not digital_availability(digital_file=file, membership=members[2]).can_borrow
-    with pytest.raises(LoanRefused) as jumped:
+    with pytest.raises(LoanRefused) as jumped, translation.override("en"):
         digital_loan_create(membership=members[3], digital_file=file)
     assert jumped.value.code == "no_licence_free"
     assert "kept for the 2 readers already waiting" in jumped.value.messages[0]

@@ -5,6 +5,7 @@ import datetime
 import threading
 
 from django.db import connection, connections
+from django.utils import translation
 
 import pytest
 
@@ -91,7 +92,7 @@ def test_a_copy_on_the_hold_shelf_is_lent_only_to_its_reader(borrowed, copy, rec
 def test_renewal_is_refused_while_another_reader_waits(borrowed, record, waiting):
     hold_place(membership=waiting[0], record=record)
 
-    with pytest.raises(LoanRefused) as refused:
+    with pytest.raises(LoanRefused) as refused, translation.override("en"):
         loan_renew(loan=borrowed, today=MONDAY + datetime.timedelta(days=10))
 
     assert refused.value.code == "hold_waiting"

@@ -71,7 +71,9 @@ def test_overdue_notice_once_per_due_date(member, library):
     again = notices_send(today=loan.due_on + datetime.timedelta(days=5))
 
     assert (first["overdue"], again["overdue"]) == (1, 0)
-    assert "was due" in mail.outbox[-1].body
+    # In the site's language, Vietnamese.
+    assert mail.outbox[-1].subject == "Sách bạn mượn đã quá hạn"
+    assert "đã quá hạn từ" in mail.outbox[-1].body
 
 
 def test_hold_ready_notice_names_the_pickup_library_and_last_day(member, library, record):
