@@ -6,4 +6,6 @@ pytest_plugins = [
     "tests.fixtures.portals",
     "tests.fixtures.catalog",
     "tests.fixtures.lending",
+    "tests.fixtures.search",
+    "tests.fixtures.courses",
 ]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -9,9 +10,10 @@ class CatalogConfig(AppConfig):
     def ready(self):
         from wagtail.permissions import register_permission_policy
 
-        from . import receivers  # noqa: F401
+        from . import receivers
         from .models import Copy, Record
         from .permissions import LibraryOwnedPermissionPolicy
 
         register_permission_policy(Record, LibraryOwnedPermissionPolicy(Record))
         register_permission_policy(Copy, LibraryOwnedPermissionPolicy(Copy))
+        post_migrate.connect(receivers.grant_permissions_to_every_library, sender=self)

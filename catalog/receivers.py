@@ -7,7 +7,7 @@ from catalog.models import Copy, Record, RecordContributor
 from catalog.permissions import STAFF_PERMISSIONS
 from catalog.services.records import record_prepare
 from catalog.text import nfc
-from library_site.libraries.services import staff_group_grant
+from library_site.libraries.services import staff_group_grant, staff_group_grant_everywhere
 from library_site.libraries.signals import library_provisioned
 
 
@@ -35,3 +35,9 @@ def contributor_normalise(sender, instance: RecordContributor, raw=False, **kwar
 def grant_catalog_permissions(sender, library, **kwargs):
     """Library staff catalogue records and copies of their own library."""
     staff_group_grant(library=library, permissions=STAFF_PERMISSIONS)
+
+
+def grant_permissions_to_every_library(sender, **kwargs):
+    """After migrations: libraries provisioned before a permission joined
+    ``STAFF_PERMISSIONS`` receive it too (connected in the app's ``ready``)."""
+    staff_group_grant_everywhere(permissions=STAFF_PERMISSIONS)

@@ -24,4 +24,4 @@ class LendingConfig(AppConfig):
         register_permission_policy(
             Hold, CirculationRecordPolicy(Hold, library_field="pickup_library", read_scoped=True)
         )
-        post_migrate.connect(receivers.grant_lending_permissions_to_every_library, sender=self)
+        post_migrate.connect(receivers.grant_permissions_to_every_library, sender=self)

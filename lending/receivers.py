@@ -1,7 +1,7 @@
 from django.dispatch import receiver
 
 from lending.permissions import STAFF_PERMISSIONS
-from library_site.libraries.services import staff_group_grant
+from library_site.libraries.services import staff_group_grant, staff_group_grant_everywhere
 from library_site.libraries.signals import library_provisioned
 
 
@@ -11,10 +11,7 @@ def grant_lending_permissions(sender, library, **kwargs):
     staff_group_grant(library=library, permissions=STAFF_PERMISSIONS)
 
 
-def grant_lending_permissions_to_every_library(sender, **kwargs):
-    """After migrations, staff groups of libraries provisioned before a permission was
-    added to ``STAFF_PERMISSIONS`` receive it too (adding permissions is idempotent)."""
-    from library_site.libraries.models import Library
-
-    for library in Library.objects.exclude(staff_group=None).select_related("staff_group"):
-        staff_group_grant(library=library, permissions=STAFF_PERMISSIONS)
+def grant_permissions_to_every_library(sender, **kwargs):
+    """After migrations: libraries provisioned before a permission joined
+    ``STAFF_PERMISSIONS`` receive it too (connected in the app's ``ready``)."""
+    staff_group_grant_everywhere(permissions=STAFF_PERMISSIONS)

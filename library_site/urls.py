@@ -19,6 +19,7 @@ urlpatterns = [
     path("ban-doc/", include("lending.reader_urls")),
     path("catalog/", include("catalog.urls")),
     path("lending/", include("lending.urls")),
+    path("hoc-tap/", include("community_courses.urls")),
 ]
 
 if settings.DEBUG:

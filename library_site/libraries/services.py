@@ -13,3 +13,11 @@ def staff_group_grant(*, library: Library, permissions: list[tuple[str, str]]) -
             for app_label, codename in permissions
         ]
     )
+
+
+def staff_group_grant_everywhere(*, permissions: list[tuple[str, str]]) -> None:
+    """Give every provisioned library's staff group these permissions: run after
+    migrations (``post_migrate``) so libraries provisioned before an app added a
+    permission to its list receive it too. Idempotent."""
+    for library in Library.objects.exclude(staff_group=None).select_related("staff_group"):
+        staff_group_grant(library=library, permissions=permissions)

@@ -109,7 +109,7 @@ class LibraryHomePage(PortalPage):
 
     content_panels = [*Page.content_panels, FieldPanel("library"), FieldPanel("hero_image"), FieldPanel("intro")]
     parent_page_types = ["portals.CityLandingPage", "wagtailcore.Page"]
-    subpage_types = ["portals.ActivityIndexPage", "portals.AboutPage"]
+    subpage_types = ["portals.ActivityIndexPage", "portals.AboutPage", "community_courses.CourseIndexPage"]
 
     class Meta:
         verbose_name = _("library home page")

@@ -216,6 +216,11 @@ LOAN_HISTORY_RETENTION_DAYS = env_int("LOAN_HISTORY_RETENTION_DAYS", 365)
 # `circulation_daily` reminds readers this many days before a loan is due.
 NOTICE_DUE_SOON_DAYS = env_int("NOTICE_DUE_SOON_DAYS", 2)
 
+# --- Community courses -----------------------------------------------------------------------
+# Survey results, free-text answers and report rows covering fewer people than this are
+# hidden, so no one's answers can be singled out.
+SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5)
+
 # --- Cache -----------------------------------------------------------------------------------
 # "default" stays in process memory: Wagtail keeps image renditions there and reads it on
 # every page. "shared" is in the database, so every gunicorn worker sees the same reader

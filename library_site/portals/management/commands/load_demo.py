@@ -9,7 +9,12 @@ from library_site.portals.demo import DEMO_PASSWORD, DEMO_PORT
 
 # Each entry is a ``load(*, stdout)`` function; later issues append theirs (catalog,
 # lending, community_courses) after the portals they depend on.
-DEMO_PARTS = ["library_site.portals.demo.load", "catalog.demo.load", "lending.demo.load"]
+DEMO_PARTS = [
+    "library_site.portals.demo.load",
+    "catalog.demo.load",
+    "lending.demo.load",
+    "community_courses.demo.load",
+]
 
 
 class Command(BaseCommand):
