@@ -1,7 +1,9 @@
 """The circulation desk, made for a barcode or QR scanner: one input that keeps the
 focus, Enter submits (scanners send it), the field is empty again after each scan, and
-each answer is shown in colour (and, with JavaScript, a short tone). It works without
-JavaScript: every scan is an ordinary form post.
+each answer is shown in colour (and, with JavaScript, a short tone). With JavaScript
+(``lending/static/lending/desk.js``) every form posts with fetch and the view answers JSON
+(the outcome and the reader's panel), so a scan redraws only what changed; without it,
+every scan is an ordinary form post answered by a redirect.
 
 Checkout mode: scan the reader's card, then the copies' barcodes. Return mode: scan
 copies; a copy a reader waits for is announced for the hold shelf, and a copy fetched from
@@ -10,7 +12,9 @@ listed with renew, lost and damaged buttons; the page lists the hold shelf (with
 pickup day) and the copies to fetch for holds."""
 
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -108,37 +112,32 @@ def _mark(library, loan_pk, status):
     return True, _("Copy %(barcode)s is marked damaged and taken back.") % {"barcode": loan.copy.barcode}
 
 
-def desk_view(request):
-    library, libraries = _desk_library(request)
-    state = request.session.get(SESSION_KEY) or {}
-    if state.get("library") != library.pk:
-        state = {"library": library.pk, "mode": "checkout", "membership": None}
-    outcome = None
-    if request.method == "POST":
-        action = request.POST.get("action", "scan")
-        if action in {"checkout", "return"}:
-            state["mode"], state["membership"] = action, None
-        elif action == "done":
-            state["membership"] = None
-        elif action == "renew":
-            loan = Loan.objects.filter(pk=request.POST.get("loan"), library=library, returned_at__isnull=True).first()
-            if loan is not None:
-                try:
-                    loan = loan_renew(loan=loan)
-                    outcome = (True, _("Renewed until %(date)s.") % {"date": loan.due_on.strftime("%d/%m/%Y")})
-                except LoanRefused as refused:
-                    outcome = (False, refused.messages[0])
-        elif action in {"lost", "damaged"}:
-            outcome = _mark(library, request.POST.get("loan"), action)
-        else:
-            code = request.POST.get("code", "").strip()
-            if code:
-                outcome = _scan(request, state, library, code)
-        request.session[SESSION_KEY] = state
-        request.session["desk_outcome"] = outcome
-        return redirect(f"{request.path}?library={library.pk}")  # post/redirect/get: a refresh never scans twice
-    outcome = request.session.pop("desk_outcome", None)
-    request.session[SESSION_KEY] = state
+def _desk_post(request, state, library):
+    """Do what the posted form asks; returns the outcome (ok, message) or None."""
+    action = request.POST.get("action", "scan")
+    if action in {"checkout", "return"}:
+        state["mode"], state["membership"] = action, None
+    elif action == "done":
+        state["membership"] = None
+    elif action == "renew":
+        loan = Loan.objects.filter(pk=request.POST.get("loan"), library=library, returned_at__isnull=True).first()
+        if loan is not None:
+            try:
+                loan = loan_renew(loan=loan)
+            except LoanRefused as refused:
+                return False, refused.messages[0]
+            return True, _("Renewed until %(date)s.") % {"date": loan.due_on.strftime("%d/%m/%Y")}
+    elif action in {"lost", "damaged"}:
+        return _mark(library, request.POST.get("loan"), action)
+    else:
+        code = request.POST.get("code", "").strip()
+        if code:
+            return _scan(request, state, library, code)
+    return None
+
+
+def _panel_context(library, state) -> dict:
+    """The reader being served (their loans and holds) and the hold shelf lists."""
     membership = None
     loans = holds = []
     if state.get("membership"):
@@ -146,19 +145,44 @@ def desk_view(request):
         loans = Loan.objects.filter(membership=membership, returned_at__isnull=True).select_related("copy__record")
         holds = Hold.objects.filter(membership=membership, status__in=[HoldStatus.WAITING, HoldStatus.READY])
         holds = holds.select_related("record", "copy")
+    return {
+        "library": library,
+        "mode": state["mode"],
+        "membership": membership,
+        "loans": loans,
+        "holds": holds,
+        "hold_shelf": hold_shelf(library=library),
+        "holds_to_fetch": holds_to_fetch(library=library),
+        "today": timezone.localdate(),
+    }
+
+
+def desk_view(request):
+    library, libraries = _desk_library(request)
+    state = request.session.get(SESSION_KEY) or {}
+    if state.get("library") != library.pk:
+        state = {"library": library.pk, "mode": "checkout", "membership": None}
+    if request.method == "POST":
+        outcome = _desk_post(request, state, library)
+        request.session[SESSION_KEY] = state
+        if "application/json" in request.headers.get("Accept", ""):
+            # The desk's script: answer in place, no page to render again.
+            context = _panel_context(library, state)
+            return JsonResponse(
+                {
+                    "ok": outcome[0] if outcome else None,
+                    "message": outcome[1] if outcome else "",
+                    "mode": state["mode"],
+                    "member": context["membership"].reader.full_name if context["membership"] else None,
+                    "panel": render_to_string("lending/admin/_desk_panel.html", context, request),
+                }
+            )
+        request.session["desk_outcome"] = outcome
+        return redirect(f"{request.path}?library={library.pk}")  # post/redirect/get: a refresh never scans twice
+    outcome = request.session.pop("desk_outcome", None)
+    request.session[SESSION_KEY] = state
     return TemplateResponse(
         request,
         "lending/admin/desk.html",
-        {
-            "library": library,
-            "libraries": libraries,
-            "mode": state["mode"],
-            "membership": membership,
-            "loans": loans,
-            "holds": holds,
-            "hold_shelf": hold_shelf(library=library),
-            "holds_to_fetch": holds_to_fetch(library=library),
-            "outcome": outcome,
-            "today": timezone.localdate(),
-        },
+        {**_panel_context(library, state), "libraries": libraries, "outcome": outcome},
     )

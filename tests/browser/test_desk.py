@@ -29,6 +29,7 @@ def test_desk_scans_a_card_lends_two_copies_and_takes_one_back(live_server, page
 
     page.goto(live_server.url + "/admin/desk/")
     expect(page.locator("#desk-code")).to_be_focused()
+    page.evaluate("window.sameDeskPage = true")  # gone if a scan reloads the page
     _scan(page, payload)
     expect(page.get_by_role("heading", name=re.compile("Trần Minh Anh"))).to_be_visible()
     _scan(page, "CK000001")
@@ -38,6 +39,7 @@ def test_desk_scans_a_card_lends_two_copies_and_takes_one_back(live_server, page
     expect(page.locator("table.listing tbody tr")).to_have_count(2)
     expect(page.locator("#desk-code")).to_be_focused()
     expect(page.locator("#desk-code")).to_have_value("")
+    assert page.evaluate("window.sameDeskPage") is True  # the script answered in place
 
     page.get_by_role("button", name="Trả sách").click()
     page.wait_for_load_state()

@@ -100,3 +100,23 @@ def test_mark_a_borrowed_copy_lost_at_the_desk(client, librarian, reader_card, r
     assert record.copies.get().status == CopyStatus.LOST
     loan.refresh_from_db()
     assert loan.ended_as == "lost"
+
+
+def test_the_desk_script_gets_answers_as_json_without_a_page_reload(client, librarian, reader_card, record):
+    client.force_login(librarian)
+
+    def post(data):
+        response = client.post(DESK, data, HTTP_ACCEPT="application/json", HTTP_ACCEPT_LANGUAGE="en")
+        assert response["Content-Type"] == "application/json"
+        return response.json()
+
+    card = post({"code": card_payload(reader_card)})
+    assert card["ok"] is True
+    assert card["member"] == "Trần Minh Anh"
+    lent = post({"code": "CK000001"})
+    assert lent["message"].startswith("Lent: Đất rừng phương Nam (CK000001)")
+    assert "CK000001" in lent["panel"]  # the reader's loans, redrawn
+    again = post({"code": "CK000001"})
+    assert again["ok"] is False
+    assert post({"action": "return"})["mode"] == "return"
+    assert Loan.objects.filter(returned_at__isnull=True).count() == 1
