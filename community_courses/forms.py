@@ -37,8 +37,13 @@ class KioskJoinForm(EnrolForm):
 
     field_order = ["username", "password", "age_group", "ward"]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, card_scanned: bool = False, **kwargs):
         super().__init__(*args, ask_age=True, **kwargs)
+        if card_scanned:
+            # The reader scanned their card at the circulation kiosk of this device: the
+            # card's signed QR code already says who they are.
+            del self.fields["username"], self.fields["password"]
+            return
         self.fields["username"].widget.attrs.update({"autocomplete": "off", "autocapitalize": "none"})
         self.fields["password"].widget.attrs.update({"autocomplete": "off"})
 

@@ -19,6 +19,8 @@ import qrcode
 from qrcode.image.svg import SvgPathImage
 
 from lending.auth import reader_login_locked
+from lending.kiosk_views import kiosk_from_request, kiosk_membership
+from lending.services.readers import reader_account_ensure
 from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_ids_for_user
 from library_site.portals.models import CityLandingPage, LibraryHomePage
@@ -245,6 +247,15 @@ def kiosk_view(request, code: str):
     )
 
 
+def _kiosk_reader(request, library):
+    """The membership of a reader who scanned their card at this device's circulation
+    kiosk (same library, visit not timed out), or None."""
+    kiosk = kiosk_from_request(request)
+    if kiosk is None or kiosk.library.pk != library.pk:
+        return None
+    return kiosk_membership(request, kiosk)
+
+
 def _qr_svg(url: str) -> str:
     image = qrcode.make(url, image_factory=SvgPathImage, box_size=8, border=2)
     return image.to_string(encoding="unicode")
@@ -257,12 +268,16 @@ def kiosk_join_view(request, code: str, course_id: int):
     shared screen; the confirmation shows a QR code to continue on their phone."""
     library = _centre_or_404(code)
     course = get_object_or_404(_live_courses(library), pk=course_id)
-    form = KioskJoinForm(request.POST or None, ward_initial=library.ward)
-    context = {**_portal_context(library), "centre": library, "course": course, "kiosk": True}
+    scanned = _kiosk_reader(request, library)
+    form = KioskJoinForm(request.POST or None, ward_initial=library.ward, card_scanned=scanned is not None)
+    context = {**_portal_context(library), "centre": library, "course": course, "kiosk": True, "scanned": scanned}
     if request.method == "POST" and form.is_valid():
-        username = form.cleaned_data["username"].strip()
-        # No request: the reader backend would otherwise mark a session it never opens.
-        user = authenticate(None, username=username, password=form.cleaned_data["password"])
+        if scanned is not None:
+            user = reader_account_ensure(reader=scanned.reader)
+        else:
+            username = form.cleaned_data["username"].strip()
+            # No request: the reader backend would otherwise mark a session it never opens.
+            user = authenticate(None, username=username, password=form.cleaned_data["password"])
         if user is None:
             if reader_login_locked(username):
                 form.add_error(None, _("Too many failed attempts for this ID. Wait a few minutes, or ask the staff."))

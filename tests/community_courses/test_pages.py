@@ -121,3 +121,32 @@ def test_the_kiosk_lists_courses_and_joins_without_leaving_anyone_signed_in(
 
 def test_unknown_centre_gives_not_found(client, db):
     assert client.get("/hoc-tap/kiosk/khong-co/").status_code == 404
+
+
+def test_a_reader_who_scanned_their_card_at_the_kiosk_joins_without_a_password(
+    client, centre, centre_staff, course, resident_user
+):
+    import datetime
+
+    from django.urls import reverse
+
+    from lending.card_codes import card_payload
+    from lending.services.cards import card_issue
+
+    membership = resident_user.reader.memberships.get(library=centre)
+    card = card_issue(membership=membership, valid_until=datetime.date(2027, 12, 31))
+    # The centre's librarian turns the device into a kiosk; the resident scans their card.
+    client.force_login(centre_staff)
+    client.post("/lending/kiosk/start/", {"action": "start", "library": centre.pk, "label": "Sảnh"})
+    client.post("/lending/kiosk/", {"action": "scan", "code": card_payload(card)})
+
+    join_url = reverse("community_courses:kiosk_join", args=[centre.code, course.pk])
+    form = client.get(join_url, **EN).content.decode()
+    assert "Joining as Lê Thị Hạnh" in form
+    assert 'name="password"' not in form
+    joined = client.post(join_url, {"ward": "Phường 13"}, **EN)
+
+    assert "You have joined the course." in joined.content.decode()
+    enrolment = Enrolment.objects.get()
+    assert (enrolment.user, enrolment.channel) == (resident_user, "kiosk")
+    assert "_auth_user_id" not in client.session
