@@ -31,33 +31,24 @@ class NoticeItem:
     detail: str  # barcode, library, date — what the reader needs to act
 
 
+def _loan_items(loans, kind: str, detail: str):
+    """(reader, item) of each open loan: ``detail`` is a message with the copy's barcode,
+    library and due date."""
+    for loan in loans.filter(returned_at__isnull=True).select_related("copy__record", "library", "membership__reader"):
+        values = {"barcode": loan.copy.barcode, "library": loan.library.short_name, "date": f"{loan.due_on:%d/%m/%Y}"}
+        key = f"{kind}:{loan.pk}:{loan.due_on.isoformat()}"
+        yield loan.membership.reader, NoticeItem(key, loan.copy.record.title, detail % values)
+
+
 def _due_soon(today: datetime.date):
     horizon = today + datetime.timedelta(days=settings.NOTICE_DUE_SOON_DAYS)
-    loans = Loan.objects.filter(returned_at__isnull=True, due_on__gte=today, due_on__lte=horizon)
-    for loan in loans.select_related("copy__record", "library", "membership__reader"):
-        yield (
-            loan.membership.reader,
-            NoticeItem(
-                f"due_soon:{loan.pk}:{loan.due_on.isoformat()}",
-                loan.copy.record.title,
-                _("copy %(barcode)s, %(library)s, due %(date)s")
-                % {"barcode": loan.copy.barcode, "library": loan.library.short_name, "date": f"{loan.due_on:%d/%m/%Y}"},
-            ),
-        )
+    loans = Loan.objects.filter(due_on__gte=today, due_on__lte=horizon)
+    return _loan_items(loans, NoticeKind.DUE_SOON, _("copy %(barcode)s, %(library)s, due %(date)s"))
 
 
 def _overdue(today: datetime.date):
-    loans = Loan.objects.filter(returned_at__isnull=True, due_on__lt=today)
-    for loan in loans.select_related("copy__record", "library", "membership__reader"):
-        yield (
-            loan.membership.reader,
-            NoticeItem(
-                f"overdue:{loan.pk}:{loan.due_on.isoformat()}",
-                loan.copy.record.title,
-                _("copy %(barcode)s, %(library)s, was due %(date)s")
-                % {"barcode": loan.copy.barcode, "library": loan.library.short_name, "date": f"{loan.due_on:%d/%m/%Y}"},
-            ),
-        )
+    loans = Loan.objects.filter(due_on__lt=today)
+    return _loan_items(loans, NoticeKind.OVERDUE, _("copy %(barcode)s, %(library)s, was due %(date)s"))
 
 
 def _holds_ready(today: datetime.date):
