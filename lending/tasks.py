@@ -1,5 +1,5 @@
 """Background work of lending, run by the task worker (``manage.py db_worker``): printing
-a batch of reader cards.
+a batch of reader cards, and telling a reader at once that their hold is ready.
 
 The selection and card issuing here are shared with ``manage.py print_cards``:
 
@@ -136,3 +136,13 @@ def card_batch_run(batch_id: int) -> str:
         finished_at=timezone.now(),
     )
     return CardBatch.Status.DONE
+
+
+@task()
+def hold_ready_notices_send() -> int:
+    """Email hold-ready notices now (queued when a copy goes to the hold shelf) rather
+    than at the next ``circulation_daily``; the daily run would find them already sent."""
+    from lending.models import NoticeKind
+    from lending.services.notices import notices_send
+
+    return notices_send(kinds=[NoticeKind.HOLD_READY])[NoticeKind.HOLD_READY]

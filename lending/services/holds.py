@@ -131,7 +131,14 @@ def hold_trap(*, copy: Copy, today: datetime.date | None = None) -> Hold | None:
     head.expires_on = due_date_compute(library=copy.library, start=today, days=rule.hold_pickup_days)
     head.save(update_fields=["status", "copy", "ready_at", "expires_on"])
     copy_status_set(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
+    transaction.on_commit(_hold_ready_notices_enqueue)
     return head
+
+
+def _hold_ready_notices_enqueue() -> None:
+    from lending.tasks import hold_ready_notices_send
+
+    hold_ready_notices_send.enqueue()
 
 
 def holds_expire(*, today: datetime.date | None = None) -> int:

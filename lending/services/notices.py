@@ -93,7 +93,7 @@ SUBJECTS = {
 }
 
 
-def notices_send(*, today: datetime.date | None = None) -> Counter:
+def notices_send(*, today: datetime.date | None = None, kinds: list[str] | None = None) -> Counter:
     """Send every notice that is due and was not sent before, in the site's language.
     Returns counts of emails per kind, plus ``no_email`` for readers who could not be told
     (they are told once an address is recorded)."""
@@ -101,6 +101,8 @@ def notices_send(*, today: datetime.date | None = None) -> Counter:
     sent = Counter()
     with translation.override(settings.LANGUAGE_CODE):
         for kind, source in SOURCES.items():
+            if kinds is not None and kind not in kinds:
+                continue
             candidates = [(reader, item) for reader, item in source(today) if not reader.anonymised_at]
             already = set(
                 Notice.objects.filter(key__in=[item.key for _reader, item in candidates]).values_list("key", flat=True)

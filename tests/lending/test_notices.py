@@ -115,3 +115,18 @@ def test_daily_command_reports_and_can_run_twice(member, library):
     assert out.getvalue().count("Notices sent (overdue): 1") == 1
     assert out.getvalue().count("Notices sent (overdue): 0") == 1
     assert len(mail.outbox) == 1
+
+
+def test_the_reader_is_told_as_soon_as_the_copy_reaches_the_hold_shelf(
+    member, library, record, django_capture_on_commit_callbacks
+):
+    copy = record.copies.get()
+    loan_create(membership=MembershipFactory(library=library), copy=copy, library=library, today=MONDAY)
+    hold_place(membership=member, record=record)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        loan_return(copy=copy, today=MONDAY)
+
+    assert len(mail.outbox) == 1  # the task ran (inline in tests; by db_worker in production)
+    assert "Đất rừng phương Nam" in mail.outbox[0].body
+    assert notices_send(today=MONDAY)["hold_ready"] == 0  # the daily run does not repeat it
