@@ -20,6 +20,7 @@ urlpatterns = [
     path("catalog/", include("catalog.urls")),
     path("lending/", include("lending.urls")),
     path("hoc-tap/", include("community_courses.urls")),
+    path("", include("search.urls")),  # /tim-kiem/ (online catalog) and /api/search/
 ]
 
 if settings.DEBUG:

@@ -2,16 +2,17 @@
 queries typed without diacritics), the filters and facets, and a summary of holdings
 (which libraries hold copies, how many are available, whether there is a digital file).
 
-``record_documents`` reads records in batches with everything prefetched, so indexing
-100,000 records costs a few queries per batch, not per record."""
+``record_documents`` reads records in batches, a few flat queries per batch (not per
+record), so indexing 100,000 records is not held back by the database reads."""
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from django.db.models import Prefetch
 
-from catalog.models import Copy, CopyStatus, Record
+from catalog.models import Copy, CopyStatus, DigitalFile, Record, RecordContributor, TaggedRecord
 from catalog.text import nfc
+from library_site.libraries.models import Library
 
 UNCOUNTED_COPY_STATUSES = {CopyStatus.LOST, CopyStatus.WITHDRAWN}
 
@@ -110,15 +111,90 @@ def record_document(record: Record) -> RecordDocument:
 
 
 def record_documents(record_ids: Iterable[int] | None = None, *, batch_size: int = 500) -> Iterator[RecordDocument]:
-    """Documents of these records (or all), in primary-key order, batch by batch."""
-    queryset = records_for_indexing()
+    """Documents of these records (or all), in primary-key order, batch by batch.
+
+    Each batch costs seven flat queries (records, contributors, subjects, grades, keywords,
+    digital files, copies) read as tuples: ``prefetch_related`` would build a queryset per
+    record and relation, which made a full rebuild CPU-bound at ~1,000 records/s. The
+    documents are the same as ``record_document`` builds from a prefetched record."""
+    queryset = Record.objects.filter(withdrawn_at__isnull=True).order_by("pk")
     if record_ids is not None:
         queryset = queryset.filter(pk__in=list(record_ids))
+    fields = ["pk", "title", "subtitle", "summary", "publisher", "isbn", "kind", "language", "year"]
+    fields += ["access_level", "library_id", "cover_id", "created_at"]
+    library_names = {pk: short or name for pk, name, short in Library.objects.values_list("pk", "name", "short_name")}
     last_pk = 0
     while True:
-        batch = list(queryset.filter(pk__gt=last_pk)[:batch_size])
-        if not batch:
+        rows = list(queryset.filter(pk__gt=last_pk).values_list(*fields)[:batch_size])
+        if not rows:
             return
-        for record in batch:
-            yield record_document(record)
-        last_pk = batch[-1].pk
+        yield from _batch_documents(rows, library_names)
+        last_pk = rows[-1][0]
+
+
+def _grouped(pairs) -> dict[int, list]:
+    grouped: dict[int, list] = {}
+    for key, *value in pairs:
+        grouped.setdefault(key, []).append(value[0] if len(value) == 1 else tuple(value))
+    return grouped
+
+
+def _batch_documents(rows: list[tuple], library_names: dict[int, str]) -> Iterator[RecordDocument]:
+    pks = [row[0] for row in rows]
+    contributors = _grouped(
+        RecordContributor.objects.filter(record_id__in=pks)
+        .order_by("record_id", "sort_order", "pk")
+        .values_list("record_id", "name")
+    )
+    subjects = _grouped(
+        Record.subjects.through.objects.filter(record_id__in=pks)
+        .order_by("record_id", "subject__sort_order", "subject__name")
+        .values_list("record_id", "subject__code", "subject__name")
+    )
+    grades = _grouped(
+        Record.grades.through.objects.filter(record_id__in=pks)
+        .order_by("record_id", "grade__sort_order")
+        .values_list("record_id", "grade__code")
+    )
+    keywords = _grouped(
+        TaggedRecord.objects.filter(content_object_id__in=pks)
+        .order_by("content_object_id", "pk")
+        .values_list("content_object_id", "tag__name")
+    )
+    digital = set(DigitalFile.objects.filter(record_id__in=pks).values_list("record_id", flat=True))
+    holdings: dict[int, dict[int, list[int]]] = {}
+    copies = (
+        Copy.objects.filter(record_id__in=pks)
+        .exclude(status__in=UNCOUNTED_COPY_STATUSES)
+        .values_list("record_id", "library_id", "status")
+    )
+    for record_id, library_id, status in copies:
+        counts = holdings.setdefault(record_id, {}).setdefault(library_id, [0, 0])
+        counts[1] += 1
+        counts[0] += status == CopyStatus.AVAILABLE
+    for pk, title, subtitle, summary, publisher, isbn, kind, language, year, access, owner, cover, created in rows:
+        record_subjects = subjects.get(pk, [])
+        yield RecordDocument(
+            id=pk,
+            title=nfc(f"{title}: {subtitle}" if subtitle else title),
+            contributors=tuple(nfc(name) for name in contributors.get(pk, ())),
+            subjects=tuple(code for code, _name in record_subjects),
+            subject_names=tuple(nfc(name) for _code, name in record_subjects),
+            grades=tuple(grades.get(pk, ())),
+            keywords=tuple(nfc(name) for name in keywords.get(pk, ())),
+            summary=nfc(summary),
+            publisher=nfc(publisher),
+            isbn=isbn,
+            kind=kind,
+            language=language,
+            year=year,
+            access_level=access,
+            owner_library_id=owner,
+            holdings=tuple(
+                Holding(library_id, library_names.get(library_id, ""), available, total)
+                for library_id, (available, total) in sorted(holdings.get(pk, {}).items())
+            ),
+            has_digital=pk in digital,
+            cover_id=cover,
+            created_at_iso=created.isoformat(),
+        )

@@ -10,6 +10,7 @@ from taggit.models import Tag
 
 from catalog.models import Copy, DigitalFile, DigitalFormat, Record, RecordContributor, TaggedRecord
 from catalog.services.codes import copy_barcodes_reserve, record_codes_reserve
+from catalog.signals import records_bulk_changed
 from catalog.text import match_key
 from library_site.libraries.models import Library
 
@@ -324,6 +325,7 @@ def _write(candidates: list[Candidate], *, library: Library, user, report: Impor
             )
         )
     Copy.objects.bulk_create(rows, batch_size=BULK_BATCH)
+    records_bulk_changed.send(sender=Record, record_ids={c.record_pk for c in new} | {row.record_id for row in rows})
     report.copies_created = len(rows)
     report.created = len(new)
     report.created_codes = [c.record_code for c in new]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Copy, CopyStatus
 from lending.models import ClosedDay, Hold, HoldStatus, Loan, LoanEnd, LoanRule, Membership, MembershipStatus
 from library_site.libraries.models import Library
+from search.indexing import record_changed
 
 DEFAULT_RULE = {"loan_days": 14, "max_loans": 3, "max_renewals": 1, "hold_pickup_days": 3}
 
@@ -35,6 +36,7 @@ def copy_status_set(*, copy: Copy, status: str) -> None:
     Wagtail reference-index task per checkout, for a field no reference depends on."""
     copy.status = status
     Copy.objects.filter(pk=copy.pk).update(status=status, updated_at=timezone.now())
+    record_changed(copy.record_id)
 
 
 def loan_rule_for(*, library: Library, category: str, material_kind: str) -> LoanRule:

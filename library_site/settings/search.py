@@ -6,7 +6,7 @@ is set, the ``search`` app talks to Elasticsearch 8 at that address; the options
 carry what a secured cluster needs.
 """
 
-from .env import env_bool, env_str
+from .env import env_bool, env_int, env_str
 
 ELASTICSEARCH_URL = env_str("ELASTICSEARCH_URL", "") or ""
 SEARCH_ENGINE = "elasticsearch" if ELASTICSEARCH_URL else "database"
@@ -25,3 +25,7 @@ ELASTICSEARCH = {
 WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database"},
 }
+
+# Answers the embedded engine keeps in each process (invalidated by every index change);
+# 0 turns the cache off.
+SEARCH_DATABASE_CACHE_ENTRIES = env_int("SEARCH_DATABASE_CACHE_ENTRIES", 512)

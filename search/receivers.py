@@ -1,0 +1,60 @@
+"""Signal receivers that keep the search index in step with the catalog (connected in
+``SearchConfig.ready``). Each only notes the record id: ``search.indexing`` indexes every
+record changed in a transaction once, after it commits.
+
+What does not send signals is covered elsewhere: circulation changes a copy's status with a
+queryset update and calls ``record_changed`` itself (``lending.services.loans.copy_status_set``);
+``record_withdraw`` saves the record (its copies follow in the same transaction); catalog
+imports write with ``bulk_create`` and send ``catalog.signals.records_bulk_changed`` with
+the imported ids once, at the end of the import's transaction."""
+
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
+
+from catalog.models import Copy, DigitalFile, Record, RecordContributor, TaggedRecord
+from catalog.signals import records_bulk_changed
+from search.indexing import record_changed, records_changed
+
+
+@receiver(post_save, sender=Record)
+@receiver(post_delete, sender=Record)
+def record_saved_or_deleted(sender, instance: Record, raw=False, **kwargs):
+    # A record saved through the admin form writes its contributors, subjects and keywords
+    # after this signal: indexing waits for the commit, when all of it is there.
+    if not raw:
+        record_changed(instance.pk)
+
+
+@receiver(post_save, sender=Copy)
+@receiver(post_delete, sender=Copy)
+@receiver(post_save, sender=RecordContributor)
+@receiver(post_delete, sender=RecordContributor)
+@receiver(post_save, sender=DigitalFile)
+@receiver(post_delete, sender=DigitalFile)
+def record_part_saved_or_deleted(sender, instance, raw=False, **kwargs):
+    """Copies change the holdings summary, contributors the text, digital files has_digital."""
+    if not raw:
+        record_changed(instance.record_id)
+
+
+@receiver(post_save, sender=TaggedRecord)
+@receiver(post_delete, sender=TaggedRecord)
+def record_keyword_saved_or_deleted(sender, instance: TaggedRecord, raw=False, **kwargs):
+    if not raw:
+        record_changed(instance.content_object_id)
+
+
+@receiver(m2m_changed, sender=Record.subjects.through)
+@receiver(m2m_changed, sender=Record.grades.through)
+def record_subjects_or_grades_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if not action.startswith("post_"):
+        return
+    if reverse:  # a subject or grade's records changed: those records
+        records_changed(pk_set or ())
+    else:
+        record_changed(instance.pk)
+
+
+@receiver(records_bulk_changed)
+def records_imported(sender, record_ids, **kwargs):
+    records_changed(record_ids)
