@@ -45,3 +45,8 @@ class SearchEngine:
 
 class EngineUnavailable(Exception):
     """The engine cannot be reached; the database write stands and the update is queued."""
+
+
+class InvalidCursor(ValueError):
+    """A paging cursor this engine did not hand out, or one for another sort order; the
+    views answer 400."""

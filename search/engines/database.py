@@ -50,7 +50,7 @@ from catalog.models import Grade, Language, MaterialKind, Record, Subject
 from catalog.text import fold, nfc
 from library_site.libraries.models import Library
 from search.documents import RecordDocument, record_documents
-from search.engines.base import Progress, SearchEngine
+from search.engines.base import InvalidCursor, Progress, SearchEngine
 from search.models import PendingIndexUpdate, SearchDocument, SearchFacetValue, SearchIndexState, SearchText
 from search.types import (
     FACETS,
@@ -172,10 +172,6 @@ def full_text_uninstall(conn) -> None:
 
 
 # --- Queries ----------------------------------------------------------------------------
-
-
-class InvalidCursor(ValueError):
-    """A paging cursor that this engine did not hand out (or for another sort)."""
 
 
 def _words(text: str) -> list[str]:

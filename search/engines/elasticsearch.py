@@ -66,7 +66,7 @@ from catalog.models import Grade, Language, MaterialKind, Subject
 from catalog.text import fold, nfc
 from library_site.libraries.models import Library
 from search.documents import RecordDocument, record_documents, records_for_indexing
-from search.engines.base import EngineUnavailable, Progress, SearchEngine
+from search.engines.base import EngineUnavailable, InvalidCursor, Progress, SearchEngine
 from search.models import PendingIndexUpdate
 from search.types import (
     FACETS,
@@ -255,11 +255,6 @@ def text_query(query: str, *, fuzzy: bool = False) -> Query:
             Q("multi_match", query=query, type="phrase", fields=_fields(".folded", PHRASE_FIELDS), boost=1.0),
         ]
     return Q("bool", must=[required], should=scoring)
-
-
-class InvalidCursor(ValueError):
-    """A paging cursor this engine did not hand out, or one of another sort order (the
-    views answer 400 with the message)."""
 
 
 def encode_cursor(sort: Sort, sort_values: list) -> str:
