@@ -22,7 +22,12 @@
         document.addEventListener("click", function (event) {
             if (!event.target.closest("button, a, input, select, label, video")) focusInput();
         });
-        window.addEventListener("pageshow", function () { input.value = ""; focusInput(); });
+        // Back from the browser's page cache: an old code must not stay in the field. Not
+        // on a first load, where it would wipe what a fast scanner is already typing.
+        window.addEventListener("pageshow", function (event) {
+            if (event.persisted) input.value = "";
+            focusInput();
+        });
     }
     if (form) {
         // Some scanners send Enter twice: post each scan once.
