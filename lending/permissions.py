@@ -41,6 +41,3 @@ class CirculationRecordPolicy(LibraryOwnedPermissionPolicy):
 
     def user_has_permission(self, user, action):
         return action in READ_ACTIONS and super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)

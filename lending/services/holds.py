@@ -14,7 +14,7 @@ LIMIT 1`` on the queue would let the second desk see no hold at all on PostgreSQ
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -183,13 +183,3 @@ def hold_shelf(*, library: Library):
         .select_related("record", "copy", "membership__reader")
         .order_by("expires_on", "pk")
     )
-
-
-def queue_lengths(*, record_ids, library: Library) -> dict[int, int]:
-    """Waiting holds per record at ``library``."""
-    rows = (
-        Hold.objects.filter(record__in=record_ids, pickup_library=library, status=HoldStatus.WAITING)
-        .values("record")
-        .annotate(n=Count("pk"))
-    )
-    return {row["record"]: row["n"] for row in rows}

@@ -78,6 +78,8 @@ def _digital_ready(today: datetime.date):
         )
 
 
+KEY_BATCH = 500
+
 SOURCES = {
     NoticeKind.DUE_SOON: _due_soon,
     NoticeKind.OVERDUE: _overdue,
@@ -104,9 +106,11 @@ def notices_send(*, today: datetime.date | None = None, kinds: list[str] | None 
             if kinds is not None and kind not in kinds:
                 continue
             candidates = [(reader, item) for reader, item in source(today) if not reader.anonymised_at]
-            already = set(
-                Notice.objects.filter(key__in=[item.key for _reader, item in candidates]).values_list("key", flat=True)
-            )
+            keys = [item.key for _reader, item in candidates]
+            already = set()
+            for start in range(0, len(keys), KEY_BATCH):  # SQLite caps the parameters of one query
+                batch = keys[start : start + KEY_BATCH]
+                already.update(Notice.objects.filter(key__in=batch).values_list("key", flat=True))
             pending: dict[Reader, list[NoticeItem]] = defaultdict(list)
             for reader, item in candidates:
                 if item.key not in already:
