@@ -12,7 +12,7 @@ from catalog.models import CopyStatus, Record
 from lending.models import DigitalHold, DigitalLoan, Hold, HoldStatus, Loan, Membership, Reader
 from lending.services.digital import DigitalAvailability, digital_availability, digital_membership_for
 from lending.services.history import reader_loan_history
-from lending.services.holds import hold_position
+from lending.services.holds import holds_with_position
 
 HISTORY_PAGE_SIZE = 20
 
@@ -34,12 +34,12 @@ def reader_circulation_summary(*, reader: Reader, history_page: int = 1) -> dict
         .order_by("due_on")
     )
     holds = list(
-        Hold.objects.filter(membership__reader=reader, status__in=[HoldStatus.WAITING, HoldStatus.READY])
+        holds_with_position(
+            Hold.objects.filter(membership__reader=reader, status__in=[HoldStatus.WAITING, HoldStatus.READY])
+        )
         .select_related("record", "pickup_library", "copy")
         .order_by("placed_at")
     )
-    for hold in holds:
-        hold.position = hold_position(hold=hold)
     digital_loans = list(
         DigitalLoan.objects.filter(membership__reader=reader, returned_at__isnull=True, expires_at__gt=now)
         .select_related("digital_file__record")
@@ -97,11 +97,9 @@ def record_for_reader(*, record: Record, reader: Reader, memberships: list[Membe
             membership = digital_membership_for(reader=reader, digital_file=digital_file)
             state = digital_availability(digital_file=digital_file, membership=membership)
         files.append((digital_file, state))
-    open_hold = Hold.objects.filter(
-        record=record, membership__reader=reader, status__in=[HoldStatus.WAITING, HoldStatus.READY]
+    open_hold = holds_with_position(
+        Hold.objects.filter(record=record, membership__reader=reader, status__in=[HoldStatus.WAITING, HoldStatus.READY])
     ).first()
-    if open_hold is not None:
-        open_hold.position = hold_position(hold=open_hold)
     return {
         "record": record,
         "reader": reader,

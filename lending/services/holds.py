@@ -14,7 +14,8 @@ LIMIT 1`` on the queue would let the second desk see no hold at all on PostgreSQ
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,15 +27,32 @@ from library_site.libraries.models import Library
 UNUSABLE_COPY_STATUSES = [CopyStatus.LOST, CopyStatus.WITHDRAWN]
 
 
+def holds_with_position(queryset):
+    """``queryset`` with ``position`` on each hold: 1 for the head of its queue (waiting
+    holds for the same record and pickup library placed before it, plus one), 0 once the
+    hold no longer waits. One query for any number of holds."""
+    ahead = (
+        Hold.objects.filter(
+            record=OuterRef("record"), pickup_library=OuterRef("pickup_library"), status=HoldStatus.WAITING
+        )
+        .filter(Q(placed_at__lt=OuterRef("placed_at")) | Q(placed_at=OuterRef("placed_at"), pk__lt=OuterRef("pk")))
+        .order_by()
+        .values("record")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(
+        position=Case(
+            When(status=HoldStatus.WAITING, then=Coalesce(Subquery(ahead), 0) + 1),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
+    )
+
+
 def hold_position(*, hold: Hold) -> int:
-    """1 for the head of the queue: waiting holds for the same record and pickup library
-    placed before this one, plus one. 0 once the hold no longer waits."""
-    if hold.status != HoldStatus.WAITING:
-        return 0
-    ahead = Hold.objects.filter(
-        record=hold.record_id, pickup_library=hold.pickup_library_id, status=HoldStatus.WAITING
-    ).filter(Q(placed_at__lt=hold.placed_at) | Q(placed_at=hold.placed_at, pk__lt=hold.pk))
-    return ahead.count() + 1
+    """The hold's place in its queue (see ``holds_with_position``)."""
+    return holds_with_position(Hold.objects.filter(pk=hold.pk)).values_list("position", flat=True).get()
 
 
 def hold_for_copy(*, copy: Copy) -> Hold | None:
