@@ -9,17 +9,6 @@
     if (!desk || !input || !window.fetch) return;
     var queue = Promise.resolve();
 
-    function tone(ok) {
-        if (!window.AudioContext) return;
-        try {
-            var context = new AudioContext(), oscillator = context.createOscillator(), gain = context.createGain();
-            oscillator.frequency.value = ok ? 880 : 220;
-            gain.gain.value = 0.1;
-            oscillator.connect(gain).connect(context.destination);
-            oscillator.start(); oscillator.stop(context.currentTime + 0.15);
-        } catch (error) { /* sound is a bonus */ }
-    }
-
     function show(answer) {
         var result = document.getElementById("desk-result");
         result.textContent = "";
@@ -29,7 +18,7 @@
             line.dataset.ok = answer.ok ? "1" : "0";
             line.textContent = answer.message;
             result.appendChild(line);
-            tone(answer.ok);
+            window.lendingTone(answer.ok);
         }
         desk.querySelectorAll(".desk-modes button").forEach(function (button) {
             button.setAttribute("aria-pressed", String(button.value === answer.mode));
@@ -58,6 +47,6 @@
     });
     input.focus();
     var first = document.querySelector("#desk-result [data-ok]");
-    if (first) tone(first.dataset.ok === "1");
+    if (first) window.lendingTone(first.dataset.ok === "1");
     document.addEventListener("click", function (event) { if (!event.target.closest("button, a, input, select")) input.focus(); });
 })();

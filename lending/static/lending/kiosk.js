@@ -40,16 +40,7 @@
 
     // --- A short tone for the answer ---------------------------------------------------
     var outcome = document.querySelector("#kiosk-result [data-outcome]");
-    if (outcome && outcome.dataset.outcome !== "info" && window.AudioContext) {
-        try {
-            var context = new AudioContext(), oscillator = context.createOscillator(), gain = context.createGain();
-            oscillator.frequency.value = outcome.dataset.outcome === "ok" ? 880 : 220;
-            gain.gain.value = 0.1;
-            oscillator.connect(gain).connect(context.destination);
-            oscillator.start();
-            oscillator.stop(context.currentTime + 0.15);
-        } catch (error) { /* sound is a bonus */ }
-    }
+    if (outcome && outcome.dataset.outcome !== "info") window.lendingTone(outcome.dataset.outcome === "ok");
 
     // --- Back to the start screen when the reader walks away ---------------------------
     var finish = document.getElementById("kiosk-finish");
