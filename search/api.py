@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from search.engines import EngineUnavailable
-from search.selectors import catalog_autocomplete, catalog_search, search_request_from_params
+from search.selectors import MAX_QUERY_CHARS, catalog_autocomplete, catalog_search, search_request_from_params
 from search.views import portal_library
 
 
@@ -77,8 +77,10 @@ def search_api(request):
 @require_GET
 def autocomplete_api(request):
     query = request.GET.get("q", "")
-    if len(query) > 200:
-        return _error({"q": _("The search text is too long (at most %(max)s characters).") % {"max": 200}}, 400)
+    if len(query) > MAX_QUERY_CHARS:
+        return _error(
+            {"q": _("The search text is too long (at most %(max)s characters).") % {"max": MAX_QUERY_CHARS}}, 400
+        )
     try:
         limit = int(request.GET.get("limit") or 8)
     except ValueError:
@@ -88,7 +90,7 @@ def autocomplete_api(request):
             {"limit": _("%(name)s must be between %(min)s and %(max)s.") % {"name": "limit", "min": 1, "max": 20}}, 400
         )
     try:
-        suggestions = catalog_autocomplete(query, library=portal_library(request), limit=limit)
+        suggestions = catalog_autocomplete(query, library=portal_library(request), user=request.user, limit=limit)
     except EngineUnavailable:
         return _error({"engine": _("The catalog search is not available at the moment.")}, 503)
     response = JsonResponse({"suggestions": suggestions}, json_dumps_params={"ensure_ascii": False})

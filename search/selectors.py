@@ -196,10 +196,12 @@ def catalog_search(request: SearchRequest) -> SearchResult:
     return search_engine().search(request)
 
 
-def catalog_autocomplete(query: str, *, library: Library | None = None, limit: int = 8) -> list[str]:
-    """Titles and contributors starting with ``query`` (accents optional), at most
-    ``limit``; nothing for fewer than two characters."""
+def catalog_autocomplete(query: str, *, library: Library | None = None, user=None, limit: int = 8) -> list[str]:
+    """Titles and contributors starting with ``query`` (accents optional) among the
+    records ``user`` may see, at most ``limit``; nothing for fewer than two characters."""
     query = normalise_query(query)[:MAX_QUERY_CHARS]
     if len(query) < 2:
         return []
-    return search_engine().autocomplete(query, library_scope=library.pk if library else None, limit=limit)
+    return search_engine().autocomplete(
+        query, library_scope=library.pk if library else None, limit=limit, access=search_access_for(user)
+    )

@@ -4,7 +4,7 @@ run the same cases against each engine."""
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 
-from search.types import IndexStatus, SearchRequest, SearchResult
+from search.types import Access, IndexStatus, SearchRequest, SearchResult
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -19,8 +19,11 @@ class SearchEngine(ABC):
     def search(self, request: SearchRequest) -> SearchResult: ...
 
     @abstractmethod
-    def autocomplete(self, query: str, *, library_scope: int | None = None, limit: int = 8) -> list[str]:
-        """Titles and contributors starting with what was typed (accents optional)."""
+    def autocomplete(
+        self, query: str, *, library_scope: int | None = None, limit: int = 8, access: Access = Access.PUBLIC
+    ) -> list[str]:
+        """Titles and contributors starting with what was typed (accents optional), from
+        the records ``access`` may see."""
         ...
 
     @abstractmethod

@@ -863,10 +863,12 @@ class DatabaseEngine(SearchEngine):
 
     # -- autocomplete ----------------------------------------------------------------
 
-    def autocomplete(self, query: str, *, library_scope: int | None = None, limit: int = 8) -> list[str]:
+    def autocomplete(
+        self, query: str, *, library_scope: int | None = None, limit: int = 8, access: Access = Access.PUBLIC
+    ) -> list[str]:
         """Titles, then contributors, whose folded words start with what was typed; titles
-        that begin with it first. Only public records: autocomplete answers anonymous
-        visitors as they type."""
+        that begin with it first. Only records ``access`` may see (public ones unless it
+        says more), so a staff-only title never leaks."""
         words = _words(fold(normalise_query(query)))
         if not words or limit <= 0:
             return []
@@ -877,13 +879,14 @@ class DatabaseEngine(SearchEngine):
             "autocomplete",
             tuple(words),
             library_scope,
+            Access(access).value,
             limit,
         )
         cached = self._cache_get(key or None)
         if cached is not None:
             return list(cached)
-        conditions = ["d.access_level = %s"]
-        params: list = ["public"]
+        condition, params = _in("d.access_level", ACCESS_LEVELS[Access(access)])
+        conditions = [condition]
         if library_scope:
             condition, scope_params = _facet_subquery("library", [library_scope], probe=True)
             conditions.append(condition)

@@ -371,8 +371,13 @@ def test_autocomplete_respects_scope_and_limit(search_engine, indexed, library, 
     assert len(search_engine.autocomplete("t", limit=2)) <= 2
 
 
-def test_autocomplete_hides_restricted_records(search_engine, indexed):
+def test_autocomplete_offers_only_what_the_person_may_see(search_engine, indexed):
     assert search_engine.autocomplete("de kiem") == []
+    assert search_engine.autocomplete("nhat ky") == []
+
+    assert search_engine.autocomplete("nhat ky", access=Access.READERS) == ["Nhật ký đọc sách lớp 6"]
+    assert search_engine.autocomplete("de kiem", access=Access.READERS) == []
+    assert search_engine.autocomplete("de kiem", access=Access.STAFF) == ["Đề kiểm tra học kì I Toán 7"]
 
 
 @pytest.mark.parametrize("query", ["truyeenj kieeuf", "truye65n kie62u"])

@@ -100,6 +100,17 @@ def test_readers_only_records_need_a_signed_in_reader(client, opac, librarian):
     assert client.get(f"/tim-kiem/tai-lieu/{opac['readers_only'].pk}/").status_code == 200
 
 
+def test_autocomplete_suggests_readers_only_titles_to_signed_in_readers(client, opac, django_user_model):
+    def suggestions():
+        return client.get("/api/search/autocomplete/", {"q": "nhat ky"}).json()["suggestions"]
+
+    assert suggestions() == []
+
+    client.force_login(django_user_model.objects.create_user(username="hoc-sinh", password=PASSWORD))
+
+    assert suggestions() == ["Nhật ký đọc sách"]
+
+
 def test_bad_parameters_answer_400_with_a_message(client, opac):
     response = client.get("/tim-kiem/", {"kind": "spaceship", "page": "x"})
 
