@@ -19,6 +19,15 @@ ELASTICSEARCH = {
     "CA_CERTS": env_str("ELASTICSEARCH_CA_CERTS", "") or None,
     "VERIFY_CERTS": env_bool("ELASTICSEARCH_VERIFY_CERTS", True),
     "INDEX_PREFIX": env_str("ELASTICSEARCH_INDEX_PREFIX", "library"),
+    # Seconds a search waits for the cluster, and retries on another node after a failure.
+    "TIMEOUT": env_int("ELASTICSEARCH_TIMEOUT", 10),
+    "MAX_RETRIES": env_int("ELASTICSEARCH_MAX_RETRIES", 2),
+    # Of each new versioned index (a rebuild builds with none, then sets these).
+    "SHARDS": env_int("ELASTICSEARCH_SHARDS", 1),
+    "REPLICAS": env_int("ELASTICSEARCH_REPLICAS", 1),
+    # An update is searchable as soon as it returns (a refresh per update): a librarian
+    # finds the record they just saved. Off, updates show within the refresh interval (1 s).
+    "AUTO_REFRESH": env_bool("ELASTICSEARCH_AUTO_REFRESH", True),
 }
 
 # Wagtail's own page search (admin page search, portal news) stays on the database.

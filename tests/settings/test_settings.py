@@ -85,6 +85,25 @@ def test_elasticsearch_url_selects_the_search_engine(elasticsearch_url, engine):
     assert _setting("SEARCH_ENGINE", "library_site.settings.dev", {"ELASTICSEARCH_URL": elasticsearch_url}) == engine
 
 
+def test_elasticsearch_cluster_options_come_from_the_environment():
+    environ = {
+        "ELASTICSEARCH_URL": "https://search.internal:9200",
+        "ELASTICSEARCH_TIMEOUT": "30",
+        "ELASTICSEARCH_MAX_RETRIES": "4",
+        "ELASTICSEARCH_SHARDS": "2",
+        "ELASTICSEARCH_REPLICAS": "0",
+        "ELASTICSEARCH_AUTO_REFRESH": "false",
+    }
+    code = (
+        "from django.conf import settings; c = settings.ELASTICSEARCH; "
+        "print(c['TIMEOUT'], c['MAX_RETRIES'], c['SHARDS'], c['REPLICAS'], c['AUTO_REFRESH'])"
+    )
+    result = _run(code, "library_site.settings.dev", environ)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["30", "4", "2", "0", "False"]
+
+
 def test_time_zone_and_languages():
     assert _setting("TIME_ZONE", "library_site.settings.dev", {}) == "Asia/Ho_Chi_Minh"
     assert _setting("LANGUAGE_CODE", "library_site.settings.dev", {}) == "vi"
