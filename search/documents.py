@@ -8,8 +8,6 @@ record), so indexing 100,000 records is not held back by the database reads."""
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db.models import Prefetch
-
 from catalog.models import Copy, CopyStatus, DigitalFile, Record, RecordContributor, TaggedRecord
 from catalog.text import nfc
 from library_site.libraries.models import Library
@@ -57,57 +55,9 @@ class RecordDocument:
         return tuple(h.library_id for h in self.holdings if h.available)
 
 
-def records_for_indexing():
-    """Records to index: every record not withdrawn, with what documents need prefetched."""
-    copies = (
-        Copy.objects.exclude(status__in=UNCOUNTED_COPY_STATUSES)
-        .select_related("library")
-        .only("record_id", "status", "library__name", "library__short_name")
-    )
-    return (
-        Record.objects.filter(withdrawn_at__isnull=True)
-        .prefetch_related(
-            "contributors", "subjects", "grades", "keywords", "digital_files", Prefetch("copies", queryset=copies)
-        )
-        .order_by("pk")
-    )
-
-
-def record_document(record: Record) -> RecordDocument:
-    holdings: dict[int, list[int]] = {}
-    names: dict[int, str] = {}
-    for copy in record.copies.all():
-        if copy.status in UNCOUNTED_COPY_STATUSES:
-            continue
-        counts = holdings.setdefault(copy.library_id, [0, 0])
-        counts[1] += 1
-        counts[0] += copy.status == CopyStatus.AVAILABLE
-        names[copy.library_id] = copy.library.short_name or copy.library.name
-    title = nfc(f"{record.title}: {record.subtitle}" if record.subtitle else record.title)
-    return RecordDocument(
-        id=record.pk,
-        title=title,
-        contributors=tuple(nfc(c.name) for c in record.contributors.all()),
-        subjects=tuple(s.code for s in record.subjects.all()),
-        subject_names=tuple(nfc(s.name) for s in record.subjects.all()),
-        grades=tuple(g.code for g in record.grades.all()),
-        keywords=tuple(nfc(t.name) for t in record.keywords.all()),
-        summary=nfc(record.summary),
-        publisher=nfc(record.publisher),
-        isbn=record.isbn,
-        kind=record.kind,
-        language=record.language,
-        year=record.year,
-        access_level=record.access_level,
-        owner_library_id=record.library_id,
-        holdings=tuple(
-            Holding(library_id, names[library_id], available, total)
-            for library_id, (available, total) in sorted(holdings.items())
-        ),
-        has_digital=any(True for _ in record.digital_files.all()),
-        cover_id=record.cover_id,
-        created_at_iso=record.created_at.isoformat(),
-    )
+def indexable_records():
+    """The records the index holds: every record not withdrawn."""
+    return Record.objects.filter(withdrawn_at__isnull=True)
 
 
 def record_documents(record_ids: Iterable[int] | None = None, *, batch_size: int = 500) -> Iterator[RecordDocument]:
@@ -116,8 +66,8 @@ def record_documents(record_ids: Iterable[int] | None = None, *, batch_size: int
     Each batch costs seven flat queries (records, contributors, subjects, grades, keywords,
     digital files, copies) read as tuples: ``prefetch_related`` would build a queryset per
     record and relation, which made a full rebuild CPU-bound at ~1,000 records/s. The
-    documents are the same as ``record_document`` builds from a prefetched record."""
-    queryset = Record.objects.filter(withdrawn_at__isnull=True).order_by("pk")
+    documents are plain data, built from tuples."""
+    queryset = indexable_records().order_by("pk")
     if record_ids is not None:
         queryset = queryset.filter(pk__in=list(record_ids))
     fields = ["pk", "title", "subtitle", "summary", "publisher", "isbn", "kind", "language", "year"]

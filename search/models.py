@@ -112,13 +112,30 @@ class SearchFacetValue(models.Model):
 
 
 class SearchIndexState(models.Model):
-    """One row: a number every write to the embedded index (``update``, ``rebuild``,
-    ``drop``) increases in the same transaction. ``DatabaseEngine`` keeps recent totals,
-    facet counts and ranked ids per request in memory, keyed by this number, so a cached
-    answer is never used after the index changed — in any process."""
+    """One row: the number of the embedded index's latest write. Every write (``update``,
+    ``rebuild``, ``drop``) raises it in its own transaction; the row lock that takes
+    serialises the writers, so the numbers follow the commit order."""
 
     generation = models.PositiveBigIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"generation {self.generation}"
+
+
+class SearchIndexChange(models.Model):
+    """What one write to the embedded index changed: the records it re-indexed or removed,
+    or ``rebuilt`` when it replaced everything. Each process keeps the index's filter,
+    facet and sort columns in memory (``search.engines.columns``) and brings them up to
+    date by reading the changes after the generation it holds, instead of reloading
+    100,000 rows after every loan. ``written_at`` tells a generation from a rolled-back
+    one that reused its number. Old rows are pruned; a process that fell further behind
+    loads everything again."""
+
+    generation = models.PositiveBigIntegerField(primary_key=True)
+    written_at = models.DateTimeField()
+    rebuilt = models.BooleanField(default=False)
+    record_ids = models.JSONField(default=list)
 
     def __str__(self):
         return f"generation {self.generation}"

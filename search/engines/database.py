@@ -1,17 +1,21 @@
 """The embedded search engine: the catalog index kept in the application's own database,
 so a school without an Elasticsearch cluster serves the same search interface.
 
-Storage (``search.models``): per record a narrow ``SearchDocument`` (filter and sort
-columns: facet counts read many of them per query), its ``SearchText`` (display fields,
-the holdings summary as JSON, every searched field lower-cased with diacritics and folded
-without them) and ``SearchFacetValue`` rows for multi-valued facets. The full-text index
-is the database's own:
+Storage (``search.models``): per record a narrow ``SearchDocument`` (filter, facet and
+sort columns), its ``SearchText`` (display fields, the holdings summary as JSON, every
+searched field lower-cased with diacritics and folded without them) and
+``SearchFacetValue`` rows for multi-valued facets. The full-text index is the database's
+own:
 
 - SQLite: an FTS5 table ``search_fts`` with external content over ``search_searchtext``
   (``unicode61`` tokenizer, diacritics kept: we fold in Python, where đ → d is right),
   kept in step by triggers, with prefix indexes for autocomplete;
 - PostgreSQL: two generated ``tsvector`` columns (folded and accented text, 'simple'
   configuration, weights A title, B contributors, C subjects, D summary) with GIN indexes.
+
+A search asks SQL one question — which records have all the words, and their scores —
+and does the rest on the columns each process keeps in memory (``search.engines.columns``):
+filters, every facet's counts and the page's order. Then it reads the page's text.
 
 Wagtail's database search backend is not used for the catalog: it indexes one text per
 model field through its own ``IndexEntry`` table, with no control over folding (đ), no
@@ -22,38 +26,42 @@ Relevance is deliberately simple and the same on both databases, so the contract
 hold everywhere: a record matches when every folded query word occurs in one of its
 fields; it then scores tiers — all words in the title (100), in contributors (40), in
 subjects (15), the accented words as typed (60), the words as a phrase in the title (30)
-— and ties go to the shorter title. Each tier is one
-indexed full-text lookup per query, not work per matching row (bm25/ts_rank per row cost
-more than everything else together on 100,000 records). There is no typo tolerance.
+— and ties go to the shorter title. Each tier is one indexed full-text lookup per query,
+not work per matching row (bm25/ts_rank per row cost more than everything else together
+on 100,000 records). There is no typo tolerance.
 """
 
 import base64
 import binascii
-import datetime
 import functools
 import html
 import json
 import re
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from catalog.models import Grade, Language, MaterialKind, Record, Subject
+import numpy as np
+
 from catalog.text import fold, nfc
-from library_site.libraries.models import Library
-from search.documents import RecordDocument, record_documents
+from search.documents import RecordDocument, indexable_records, record_documents
 from search.engines.base import InvalidCursor, Progress, SearchEngine
-from search.models import PendingIndexUpdate, SearchDocument, SearchFacetValue, SearchIndexState, SearchText
+from search.engines.columns import Columns, ColumnStore
+from search.models import (
+    PendingIndexUpdate,
+    SearchDocument,
+    SearchFacetValue,
+    SearchIndexChange,
+    SearchIndexState,
+    SearchText,
+)
+from search.results import labelled_facets, library_names, suggestions
 from search.types import (
-    FACETS,
     Access,
     Availability,
     FacetValue,
@@ -71,18 +79,17 @@ DOCUMENTS = "search_searchdocument"
 TEXTS = "search_searchtext"
 FACET_VALUES = "search_searchfacetvalue"
 MAX_QUERY_WORDS = 12
-FACET_LIMITS = {"subject": 40, "grade": 20, "library": 60, "year": 30, "kind": 20, "language": 20}
 ACCESS_LEVELS = {
     Access.PUBLIC: ("public",),
     Access.READERS: ("public", "readers"),
     Access.STAFF: ("public", "readers", "staff"),
 }
 SUMMARY_STORED_CHARS = 2000
-# Answers kept per process: the total, facets and the first CACHED_ROWS ranked ids of a
-# request (every page-number page within them is served without counting again).
-CACHE_ENTRIES = 512
-CACHED_ROWS = 200
 SNIPPET_CHARS = 180
+# Index changes kept for processes catching up (older ones are pruned every
+# CHANGES_PRUNE_EVERY writes; a process further behind loads the columns again).
+CHANGES_KEPT = 10_000
+CHANGES_PRUNE_EVERY = 1_000
 
 _WORDS = re.compile(r"[^\W_]+")
 
@@ -183,7 +190,7 @@ def _fts_words(words: list[str]) -> str:
 
 
 class _TextQuery:
-    """The query words, and the SQL that matches and scores them on this database."""
+    """The query words, and the SQL that finds and scores the records matching them."""
 
     def __init__(self, query: str, vendor: str):
         self.vendor = vendor
@@ -195,39 +202,29 @@ class _TextQuery:
     def __bool__(self):
         return bool(self.folded)
 
-    # The FROM/WHERE part every query (hits, total, facets) shares.
-    def source(self) -> tuple[str, list, list]:
-        """(FROM clause, WHERE conditions, params)."""
-        if not self:
-            return f"{DOCUMENTS} d", [], []
+    def statements(self, *, scored: bool) -> list[tuple[int | None, str, list]]:
+        """(points, SQL, params) to run: first the match — every record with all the
+        words: their ids and scores, each a comma-separated list (one string crosses from
+        the database instead of a row per record, which cost more than the search) — then,
+        on SQLite, one per scoring tier, answering the ids that earn its points. Each is one
+        indexed full-text lookup per query, not work per matching row. PostgreSQL scores
+        the rows the match reads, in the same statement."""
         if self.vendor == "sqlite":
             # No column filter: folded words occur in the folded columns, and a match in
             # an accented column implies one in its folded twin.
-            return (
-                f"search_fts JOIN {DOCUMENTS} d ON d.record_id = search_fts.rowid",
-                ["search_fts MATCH %s"],
-                [_fts_words(self.folded)],
-            )
-        return (
-            f"{DOCUMENTS} d JOIN {TEXTS} t ON t.document_id = d.record_id",
-            ["t.search_folded @@ to_tsquery('simple', %s)"],
-            [" & ".join(self.folded)],
-        )
-
-    def score(self) -> tuple[str, list]:
-        """A score expression (higher is better) and its params."""
-        if not self:
-            return "0", []
-        parts, params = [], []
-        if self.vendor == "sqlite":
-            for points, expression in self._sqlite_tiers():
-                parts.append(f"{points} * (d.record_id IN (SELECT rowid FROM search_fts WHERE search_fts MATCH %s))")
-                params.append(expression)
-        else:
+            statement = "SELECT group_concat(rowid), NULL FROM search_fts WHERE search_fts MATCH %s"
+            tiers = [(points, statement, [expression]) for points, expression in self._sqlite_tiers()]
+            return [(None, statement, [_fts_words(self.folded)]), *(tiers if scored else [])]
+        parts, params = ["0"], []
+        if scored:
             for points, vector, query in self._postgres_tiers():
                 parts.append(f"{points} * (t.{vector} @@ to_tsquery('simple', %s))::int")
                 params.append(query)
-        return " + ".join(parts), params
+        sql = (
+            f"SELECT string_agg(t.document_id::text, ','), string_agg(({' + '.join(parts)})::text, ',') "
+            f"FROM {TEXTS} t WHERE t.search_folded @@ to_tsquery('simple', %s)"
+        )
+        return [(None, sql, [*params, " & ".join(self.folded)])]
 
     def _sqlite_tiers(self):
         words = _fts_words(self.folded)
@@ -254,98 +251,109 @@ class _TextQuery:
             yield 30, "search_folded", " <-> ".join(f"{word}:A" for word in self.folded)
 
 
+def _numbers(text: str | None) -> np.ndarray:
+    """A comma-separated list of whole numbers (``group_concat``/``string_agg``)."""
+    if not text:
+        return np.empty(0, dtype=np.int64)
+    return np.array(text.split(","), dtype=np.int64)
+
+
 def _in(column: str, values: Iterable) -> tuple[str, list]:
     values = list(values)
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
 
 
-def _facet_subquery(facet: str, values: Iterable, *, probe: bool = False) -> tuple[str, list]:
-    """Documents with one of ``values`` for a multi-valued facet. ``probe``: look each
-    candidate up in the (document, facet, value) index — cheap when a text match already
-    narrowed the candidates; otherwise one pass over the facet's rows."""
-    condition, params = _in("value", [str(v) for v in values])
-    if probe:
-        return (
-            f"EXISTS (SELECT 1 FROM {FACET_VALUES} v2 WHERE v2.document_id = d.record_id "
-            f"AND v2.facet = %s AND v2.{condition})",
-            [facet, *params],
-        )
-    return (
-        f"d.record_id IN (SELECT document_id FROM {FACET_VALUES} WHERE facet = %s AND {condition})",
-        [facet, *params],
-    )
+class _Masks:
+    """The request's filters over the index columns: ``common`` (access, this library's
+    scope, the words) and one mask per facet with a selection. A facet is counted under
+    every filter but its own, so its other values stay offered."""
+
+    def __init__(self, columns: Columns, request: SearchRequest, matched: np.ndarray | None):
+        self.columns = columns
+        self.common = columns.access_mask(ACCESS_LEVELS[Access(request.access)])
+        if matched is not None:
+            self.common &= matched
+        if request.library_scope:
+            self.common &= columns.value_mask("library", [request.library_scope])
+        libraries = list(request.libraries) or ([request.library_scope] if request.library_scope else [])
+        # "Available now": a copy on the shelf in scope (the chosen libraries, else this
+        # library, else anywhere), or a digital file.
+        shelf = columns.value_mask("available", libraries) if libraries else columns.available_anywhere
+        self.available = shelf | columns.has_digital
+        self.facets: dict[str, np.ndarray] = {}
+        if request.kinds:
+            self.facets["kind"] = columns.coded_mask("kind", request.kinds)
+        if request.languages:
+            self.facets["language"] = columns.coded_mask("language", request.languages)
+        for facet, values in (("subject", request.subjects), ("grade", request.grades)):
+            if values:
+                self.facets[facet] = columns.value_mask(facet, values)
+        if request.libraries:
+            self.facets["library"] = columns.value_mask("library", request.libraries)
+        if request.year_from is not None or request.year_to is not None:
+            years = columns.year > 0
+            if request.year_from is not None:
+                years &= columns.year >= request.year_from
+            if request.year_to is not None:
+                years &= columns.year <= request.year_to
+            self.facets["year"] = years
+        if request.available_only or request.digital_only:
+            wanted = np.ones(columns.size, dtype=bool)
+            if request.available_only:
+                wanted &= self.available
+            if request.digital_only:
+                wanted &= columns.has_digital
+            self.facets["availability"] = wanted
+        self.all = self.without(None)
+
+    def without(self, skip: str | None) -> np.ndarray:
+        mask = self.common.copy()
+        for facet, facet_mask in self.facets.items():
+            if facet != skip:
+                mask &= facet_mask
+        return mask
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Every facet's counts, each under the filters of the others."""
+        columns = self.columns
+
+        def under(facet):
+            return self.without(facet) if facet in self.facets else self.all
+
+        availability = under("availability")
+        return {
+            "kind": columns.coded_counts("kind", under("kind")),
+            "subject": columns.value_counts("subject", under("subject")),
+            "grade": columns.value_counts("grade", under("grade")),
+            "language": columns.coded_counts("language", under("language")),
+            "library": columns.value_counts("library", under("library")),
+            "availability": {
+                "available": int(np.count_nonzero(availability & self.available)),
+                "digital": int(np.count_nonzero(availability & columns.has_digital)),
+            },
+            "year": columns.year_counts(under("year")),
+        }
 
 
-def _scope_libraries(request: SearchRequest) -> list[int]:
-    """Libraries whose shelves count for "available now"."""
-    if request.libraries:
-        return list(request.libraries)
-    if request.library_scope:
-        return [request.library_scope]
-    return []
+# --- Ordering and cursors -----------------------------------------------------------------
+
+# Relevance: the score, then the shorter title, then the record id, as one int64 key
+# (scores stay below 256, folded titles below 2**16 characters, positions below 2**32).
+MAX_SCORE = 255
 
 
-def _available_condition(request: SearchRequest, *, probe: bool = False) -> tuple[str, list]:
-    libraries = _scope_libraries(request)
-    if not libraries:
-        return "(d.has_digital OR d.available_anywhere)", []
-    subquery, params = _facet_subquery("available", libraries, probe=True)
-    return f"(d.has_digital OR (d.available_anywhere AND {subquery}))", params
-
-
-def _filters(request: SearchRequest, *, skip: str | None = None, probe: bool = False) -> tuple[list[str], list]:
-    """WHERE conditions of the request's filters, leaving out facet ``skip`` (a facet's
-    own selection must not hide its other values)."""
-    conditions: list[str] = []
-    params: list = []
-
-    def add(condition, values=()):
-        conditions.append(condition)
-        params.extend(values)
-
-    add(*_in("d.access_level", ACCESS_LEVELS[Access(request.access)]))
-    if request.library_scope:
-        add(*_facet_subquery("library", [request.library_scope], probe=probe))
-    if request.kinds and skip != "kind":
-        add(*_in("d.kind", request.kinds))
-    if request.languages and skip != "language":
-        add(*_in("d.language", request.languages))
-    if request.subjects and skip != "subject":
-        add(*_facet_subquery("subject", request.subjects, probe=probe))
-    if request.grades and skip != "grade":
-        add(*_facet_subquery("grade", request.grades, probe=probe))
-    if request.libraries and skip != "library":
-        add(*_facet_subquery("library", request.libraries, probe=probe))
-    if skip != "year":
-        if request.year_from is not None:
-            add("d.year >= %s", [request.year_from])
-        if request.year_to is not None:
-            add("d.year <= %s", [request.year_to])
-    if skip != "availability":
-        if request.available_only:
-            add(*_available_condition(request))
-        if request.digital_only:
-            add("d.has_digital")
-    return conditions, params
-
-
-# --- Cursors ----------------------------------------------------------------------------
-
-_KEYSET = {
-    # sort: (ORDER BY, keyset condition given the previous last row's (value, id))
-    Sort.TITLE: (
-        "d.title_sort ASC, d.record_id ASC",
-        "(d.title_sort > %s OR (d.title_sort = %s AND d.record_id > %s))",
-    ),
-    Sort.YEAR: ("d.year_sort DESC, d.record_id ASC", "(d.year_sort < %s OR (d.year_sort = %s AND d.record_id > %s))"),
-    Sort.NEWEST: (
-        "d.created_at DESC, d.record_id DESC",
-        "(d.created_at < %s OR (d.created_at = %s AND d.record_id < %s))",
-    ),
-}
-
-
-RELEVANCE_ORDER = ("score DESC, length(d.title_sort) ASC, d.record_id ASC", "")  # paged by offset
+def _page(keys: np.ndarray, candidates: np.ndarray, offset: int, limit: int) -> np.ndarray:
+    """The candidates at ``offset``…``offset + limit`` in the order of their (unique) keys,
+    sorting only as far as the page needs."""
+    end = min(len(candidates), offset + limit)
+    if end <= offset:
+        return candidates[:0]
+    if end < len(candidates):
+        first = np.argpartition(keys, end - 1)[:end]
+        first = first[np.argsort(keys[first], kind="stable")]
+    else:
+        first = np.argsort(keys, kind="stable")
+    return candidates[first[offset:end]]
 
 
 def encode_cursor(data: dict) -> str:
@@ -416,34 +424,33 @@ class DatabaseEngine(SearchEngine):
 
     # -- indexing --------------------------------------------------------------------
 
+    def __init__(self):
+        self._columns = ColumnStore()
+
     def create(self) -> None:
         full_text_install(connection)
-
-    def __init__(self, *, cache_entries: int | None = None):
-        self._cache: OrderedDict = OrderedDict()
-        if cache_entries is None:
-            cache_entries = getattr(settings, "SEARCH_DATABASE_CACHE_ENTRIES", CACHE_ENTRIES)
-        self._cache_entries = cache_entries
-        self._cache_lock = threading.Lock()
 
     def drop(self) -> None:
         with transaction.atomic():
             for model in (SearchFacetValue, SearchText, SearchDocument):
                 model.objects.all()._raw_delete(model.objects.db)
-            self._bump_generation()
+            self._record_change(rebuilt=True)
 
     @staticmethod
-    def _bump_generation() -> None:
-        """Called inside the writing transaction: the new number becomes visible with the
-        new rows, never before."""
+    def _record_change(record_ids: Iterable[int] = (), *, rebuilt: bool = False) -> None:
+        """Number this write and note what it changed, inside the writing transaction: the
+        new number becomes visible with the new rows, never before. The counter's row lock
+        serialises writers, so numbers follow the commit order."""
         if not SearchIndexState.objects.filter(pk=1).update(generation=F("generation") + 1, updated_at=timezone.now()):
             SearchIndexState.objects.get_or_create(pk=1, defaults={"generation": 1})
-
-    @staticmethod
-    def _generation() -> tuple:
-        """The index's generation, with the time it was reached (a rolled-back write can
-        bring a number back, never the same time with it)."""
-        return SearchIndexState.objects.filter(pk=1).values_list("generation", "updated_at").first() or (0, None)
+        generation = SearchIndexState.objects.values_list("generation", flat=True).get(pk=1)
+        if rebuilt:
+            SearchIndexChange.objects.all().delete()  # every process loads everything anyway
+        elif generation % CHANGES_PRUNE_EVERY == 0:
+            SearchIndexChange.objects.filter(generation__lte=generation - CHANGES_KEPT).delete()
+        SearchIndexChange.objects.create(
+            generation=generation, written_at=timezone.now(), rebuilt=rebuilt, record_ids=sorted(record_ids)
+        )
 
     def update(self, record_ids: Iterable[int]) -> None:
         ids = sorted({int(pk) for pk in record_ids})
@@ -455,12 +462,12 @@ class DatabaseEngine(SearchEngine):
             SearchText.objects.filter(document_id__in=ids)._raw_delete(SearchText.objects.db)
             SearchDocument.objects.filter(record_id__in=ids)._raw_delete(SearchDocument.objects.db)
             self._write(documents)
-            self._bump_generation()
+            self._record_change(ids)
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Everything again, in one transaction: searches keep seeing the old index until
         the new one commits (SQLite WAL and PostgreSQL MVCC readers are not blocked)."""
-        total = Record.objects.filter(withdrawn_at__isnull=True).count()
+        total = indexable_records().count()
         done = 0
         with transaction.atomic():
             self.drop()
@@ -550,7 +557,7 @@ class DatabaseEngine(SearchEngine):
             engine=self.name,
             index_name=DOCUMENTS,
             documents=documents,
-            records_in_database=Record.objects.filter(withdrawn_at__isnull=True).count(),
+            records_in_database=indexable_records().count(),
             pending_updates=PendingIndexUpdate.objects.count(),
             last_rebuild=last,
             detail=detail,
@@ -578,11 +585,6 @@ class DatabaseEngine(SearchEngine):
 
     def _search(self, request: SearchRequest, query: str) -> SearchResult:
         text = _TextQuery(query, connection.vendor)
-        source, text_conditions, text_params = text.source()
-        conditions, params = _filters(request, probe=bool(text))
-        where_sql = " AND ".join(text_conditions + conditions) or "1=1"
-        where_params = text_params + params
-
         page_size = max(1, min(int(request.page_size), 100))
         sort = Sort(request.sort)
         if sort == Sort.RELEVANCE and not text:
@@ -590,139 +592,96 @@ class DatabaseEngine(SearchEngine):
         state = decode_cursor(request.cursor) if request.cursor else None
         if state is not None and state.get("s") != sort.value:
             raise InvalidCursor(_("The paging cursor belongs to another sort order."))
-        offset, keyset = self._position(request, sort, state, page_size)
+        offset, after = self._position(request, sort, state, page_size)
 
-        # Totals and facets do not depend on the sort or the page; ranked rows do.
-        counts_key = self._cache_key(request, text)
-        ranked_key = counts_key and (*counts_key, "ranked", sort.value)
-        counts = self._cache_get(counts_key)
-        with connection.cursor() as cursor:
-            if counts is None:
-                if request.with_facets:
-                    counts = self._facets(cursor, request, text)
-                else:
-                    cursor.execute(f"SELECT COUNT(*) FROM {source} WHERE {where_sql}", where_params)
-                    counts = (cursor.fetchone()[0], {})
-                self._cache_put(counts_key, counts)
-            total, facets = counts
-            if not total:
-                rows = []
-            elif keyset is None and offset + page_size + 1 <= CACHED_ROWS:
-                # The first pages: rank once, keep the first CACHED_ROWS rows.
-                ranked = self._cache_get(ranked_key)
-                if ranked is None:
-                    ranked = self._ranked(cursor, text, sort, source, where_sql, where_params, None, 0, CACHED_ROWS)
-                    self._cache_put(ranked_key, ranked)
-                rows = ranked[offset : offset + page_size + 1]
-            else:
-                rows = self._ranked(cursor, text, sort, source, where_sql, where_params, keyset, offset, page_size + 1)
+        columns = self._columns.current()
+        scores = np.zeros(columns.size, dtype=np.int64)
+        matched = None
+        if text:
+            matched = np.zeros(columns.size, dtype=bool)
+            with connection.cursor() as cursor:
+                for points, sql, params in text.statements(scored=sort == Sort.RELEVANCE):
+                    cursor.execute(sql, params)
+                    ids, points_each = cursor.fetchone()
+                    positions, present = columns.positions(_numbers(ids))
+                    if points is None:  # the match
+                        matched[positions] = True
+                        if points_each:
+                            scores[positions] = _numbers(points_each)[present]
+                    else:  # a tier: the ids earning its points
+                        scores[positions] += points
+        masks = _Masks(columns, request, matched)
+        total = int(np.count_nonzero(masks.all))
+        facets = self._facets(request, masks.counts()) if request.with_facets else {}
 
-        more = len(rows) > page_size
-        rows = rows[:page_size]
-        next_cursor = self._next_cursor(sort, rows[-1], offset + page_size) if more and rows else None
-        texts = SearchText.objects.select_related("document").in_bulk([row[0] for row in rows])
+        candidates = np.flatnonzero(masks.all)
+        if after is not None:
+            candidates = candidates[self._after(columns, sort, after, candidates)]
+        if sort == Sort.RELEVANCE:
+            keys = ((MAX_SCORE - scores[candidates]) << 48) | (columns.title_length[candidates] << 32) | candidates
+        else:
+            keys = {Sort.TITLE: columns.title_rank, Sort.YEAR: columns.year_rank, Sort.NEWEST: columns.newest_rank}[
+                sort
+            ][candidates]
+        page = _page(keys, candidates, offset, page_size + 1)
+        more = len(page) > page_size
+        page = page[:page_size]
+        next_cursor = self._next_cursor(columns, sort, page[-1], offset + page_size) if more and len(page) else None
+
+        ids = columns.ids[page].tolist()
+        texts = SearchText.objects.select_related("document").in_bulk(ids)
+        names = library_names({h["library_id"] for t in texts.values() for h in _json(t.holdings)})
         words = set(text.folded)
         scored = bool(text) and sort == Sort.RELEVANCE
         hits = tuple(
-            self._hit(texts[row[0]], float(row[1]) if scored else None, words) for row in rows if row[0] in texts
+            self._hit(texts[pk], float(scores[position]) if scored else None, words, names)
+            for pk, position in zip(ids, page.tolist(), strict=True)
+            if pk in texts
         )
         return SearchResult(total=total, hits=hits, facets=facets, next_cursor=next_cursor, engine=self.name)
 
     @staticmethod
-    def _position(request, sort, state, page_size) -> tuple[int, list | None]:
-        """(offset, keyset params) of the page asked for: a page number, an offset cursor
-        (relevance) or a keyset cursor (title, year, newest)."""
+    def _position(request, sort, state, page_size) -> tuple[int, tuple | None]:
+        """(offset, the keyset cursor's (value, id)) of the page asked for: a page number,
+        an offset cursor (relevance) or a keyset cursor (title, year, newest)."""
         if state is None:
             return (max(1, request.page) - 1) * page_size, None
-        if sort not in _KEYSET:
+        if sort == Sort.RELEVANCE:
             offset = state.get("o")
-            if not isinstance(offset, int) or offset < 0:
+            if not isinstance(offset, int) or isinstance(offset, bool) or offset < 0:
                 raise InvalidCursor(_("The paging cursor is not valid."))
             return offset, None
         key = state.get("k")
-        if not (isinstance(key, list) and len(key) == 2 and isinstance(key[1], int)):
+        value_type = str if sort == Sort.TITLE else int
+        if not (isinstance(key, list) and len(key) == 2 and type(key[0]) is value_type and type(key[1]) is int):
             raise InvalidCursor(_("The paging cursor is not valid."))
-        value = key[0]
-        if sort == Sort.NEWEST:
-            moment = parse_datetime(str(value))
-            if moment is None:
-                raise InvalidCursor(_("The paging cursor is not valid."))
-            value = connection.ops.adapt_datetimefield_value(moment)
-        elif not isinstance(value, str | int):
-            raise InvalidCursor(_("The paging cursor is not valid."))
-        return 0, [value, value, key[1]]
+        return 0, (key[0], key[1])
 
     @staticmethod
-    def _ranked(cursor, text, sort, source, where_sql, where_params, keyset, offset, limit) -> list[tuple]:
-        """Rows (id, score, title_sort, year_sort, created_at) in the sort's order."""
-        score_sql, score_params = text.score() if sort == Sort.RELEVANCE else ("0", [])
-        order_sql, keyset_condition = _KEYSET.get(sort, RELEVANCE_ORDER)
-        keyset_sql = f" AND {keyset_condition}" if keyset else ""
-        cursor.execute(
-            f"SELECT d.record_id, {score_sql} AS score, d.title_sort, d.year_sort, d.created_at "
-            f"FROM {source} WHERE {where_sql}{keyset_sql} ORDER BY {order_sql} LIMIT %s OFFSET %s",
-            score_params + where_params + (keyset or []) + [limit, offset],
-        )
-        return [tuple(row) for row in cursor.fetchall()]
+    def _after(columns: Columns, sort: Sort, after: tuple, candidates: np.ndarray) -> np.ndarray:
+        """Which candidates come after the keyset cursor's (value, id)."""
+        value, record_id = after
+        ids = columns.ids[candidates]
+        if sort == Sort.TITLE:
+            return columns.title_rank[candidates] >= columns.title_rank_after(value, record_id)
+        if sort == Sort.YEAR:  # newest year first, then id
+            years = columns.year_sort[candidates]
+            return (years < value) | ((years == value) & (ids > record_id))
+        created = columns.created[candidates]  # last catalogued first
+        return (created < value) | ((created == value) & (ids < record_id))
 
     @staticmethod
-    def _next_cursor(sort: Sort, last: tuple, next_offset: int) -> str:
-        if sort not in _KEYSET:
+    def _next_cursor(columns: Columns, sort: Sort, last: int, next_offset: int) -> str:
+        if sort == Sort.RELEVANCE:
             return encode_cursor({"s": sort.value, "o": next_offset})
-        value = {Sort.TITLE: last[2], Sort.YEAR: last[3]}.get(sort)
-        if sort == Sort.NEWEST:
-            created = last[4]
-            if isinstance(created, str):
-                created = parse_datetime(created)
-            if timezone.is_naive(created):
-                created = timezone.make_aware(created, datetime.UTC)
-            value = created.isoformat()
-        return encode_cursor({"s": sort.value, "k": [value, last[0]]})
+        value = {
+            Sort.TITLE: lambda: columns.title_sort[last],
+            Sort.YEAR: lambda: int(columns.year_sort[last]),
+            Sort.NEWEST: lambda: int(columns.created[last]),
+        }[sort]()
+        return encode_cursor({"s": sort.value, "k": [value, int(columns.ids[last])]})
 
-    # -- the answer cache --------------------------------------------------------------
-
-    def _cache_key(self, request: SearchRequest, text: _TextQuery) -> tuple | None:
-        if not self._cache_entries:
-            return None
-        return (
-            connection.alias,
-            connection.settings_dict.get("NAME"),
-            self._generation(),
-            tuple(text.folded),
-            tuple(text.accented),
-            tuple(sorted(request.kinds)),
-            tuple(sorted(request.subjects)),
-            tuple(sorted(request.grades)),
-            tuple(sorted(request.languages)),
-            tuple(sorted(request.libraries)),
-            request.available_only,
-            request.digital_only,
-            request.year_from,
-            request.year_to,
-            request.library_scope,
-            Access(request.access).value,
-            request.with_facets,
-        )
-
-    def _cache_get(self, key):
-        if key is None:
-            return None
-        with self._cache_lock:
-            entry = self._cache.get(key)
-            if entry is not None:
-                self._cache.move_to_end(key)
-            return entry
-
-    def _cache_put(self, key, entry) -> None:
-        if key is None:
-            return
-        with self._cache_lock:
-            self._cache[key] = entry
-            self._cache.move_to_end(key)
-            while len(self._cache) > self._cache_entries:
-                self._cache.popitem(last=False)
-
-    def _hit(self, text: SearchText, score, words: set[str]) -> Hit:
+    def _hit(self, text: SearchText, score, words: set[str], names: dict[int, str]) -> Hit:
         document = text.document
         contributors = _json(text.contributors)
         highlights: dict[str, tuple[str, ...]] = {}
@@ -744,7 +703,7 @@ class DatabaseEngine(SearchEngine):
             year=document.year,
             highlight=highlights,
             availability=tuple(
-                Availability(h["library_id"], h["library_name"], h["available"], h["total"])
+                Availability(h["library_id"], names.get(h["library_id"], h["library_name"]), h["available"], h["total"])
                 for h in _json(text.holdings)
             ),
             has_digital=document.has_digital,
@@ -752,114 +711,9 @@ class DatabaseEngine(SearchEngine):
             score=score,
         )
 
-    # -- facets ----------------------------------------------------------------------
-
-    def _facets(self, cursor, request: SearchRequest, text: _TextQuery):
-        """The total and every facet's counts. Facets whose own filter is not in use share
-        one pass over the matching documents (one for the document columns, one for the
-        multi-valued facet rows); a facet with a selection of its own is counted without
-        it, in a query of its own, so its other values stay offered."""
-        source, text_conditions, text_params = text.source()
-
-        def where(skip=None):
-            conditions, params = _filters(request, skip=skip, probe=bool(text))
-            return " AND ".join(text_conditions + conditions) or "1=1", text_params + params
-
-        active = {
-            "kind": bool(request.kinds),
-            "language": bool(request.languages),
-            "year": request.year_from is not None or request.year_to is not None,
-            "availability": request.available_only or request.digital_only,
-            "subject": bool(request.subjects),
-            "grade": bool(request.grades),
-            "library": bool(request.libraries),
-        }
-        available_sql, available_params = _available_condition(request)
-        counts: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-
-        def column_pass(skip, wanted):
-            where_sql, params = where(skip)
-            cursor.execute(
-                f"SELECT d.kind, d.language, d.year, CASE WHEN d.has_digital THEN 1 ELSE 0 END, "
-                f"CASE WHEN {available_sql} THEN 1 ELSE 0 END, COUNT(*) FROM {source} WHERE {where_sql} "
-                f"GROUP BY 1, 2, 3, 4, 5",
-                available_params + params,
-            )
-            total = 0
-            for kind, language, year, digital, available, n in cursor.fetchall():
-                total += n
-                for facet, value in (("kind", kind), ("language", language), ("year", year)):
-                    if facet in wanted and value is not None:
-                        key = str(value)
-                        counts[facet][key] = counts[facet].get(key, 0) + n
-                if "availability" in wanted:
-                    for key, flag in (("available", available), ("digital", digital)):
-                        if flag:
-                            counts["availability"][key] = counts["availability"].get(key, 0) + n
-            return total
-
-        def value_pass(skip, wanted):
-            where_sql, params = where(skip)
-            condition, facet_params = _in("v.facet", wanted)
-            cursor.execute(
-                f"SELECT v.facet, v.value, COUNT(*) FROM {source} JOIN {FACET_VALUES} v "
-                f"ON v.document_id = d.record_id AND {condition} WHERE {where_sql} GROUP BY v.facet, v.value",
-                facet_params + params,
-            )
-            for facet, value, n in cursor.fetchall():
-                counts[facet][value] = n
-
-        column_facets = ("kind", "language", "year", "availability")
-        total = column_pass(None, [f for f in column_facets if not active[f]])
-        for facet in column_facets:
-            if active[facet]:
-                column_pass(facet, [facet])
-        shared = [f for f in ("subject", "grade", "library") if not active[f]]
-        if shared and total:
-            value_pass(None, shared)
-        for facet in ("subject", "grade", "library"):
-            if active[facet]:
-                value_pass(facet, [facet])
-
-        ordered: dict[str, list[tuple[str, int]]] = {}
-        for facet, values in counts.items():
-            if facet == "year":
-                items = sorted(values.items(), key=lambda item: -int(item[0]))
-            elif facet == "availability":
-                items = [(key, values[key]) for key in ("available", "digital") if values.get(key)]
-            else:
-                items = sorted(values.items(), key=lambda item: (-item[1], item[0]))
-            ordered[facet] = items[: FACET_LIMITS.get(facet, 50)]
-        return total, self._label_facets(request, ordered)
-
-    def _label_facets(self, request: SearchRequest, counts) -> dict[str, tuple[FacetValue, ...]]:
-        selected = {
-            "kind": set(request.kinds),
-            "subject": set(request.subjects),
-            "grade": set(request.grades),
-            "language": set(request.languages),
-            "library": {str(pk) for pk in request.libraries},
-            "availability": ({"available"} if request.available_only else set())
-            | ({"digital"} if request.digital_only else set()),
-            "year": {str(request.year_from)}
-            if request.year_from is not None and request.year_from == request.year_to
-            else set(),
-        }
-        labels = facet_labels(
-            subjects={v for v, _ in counts["subject"]} | selected["subject"],
-            grades={v for v, _ in counts["grade"]} | selected["grade"],
-            libraries={v for v, _ in counts["library"]} | selected["library"],
-        )
-        facets: dict[str, tuple[FacetValue, ...]] = {}
-        for facet in FACETS:
-            values = counts.get(facet, [])
-            present = {value for value, _ in values}
-            # A selected value the other filters leave empty stays visible, to be unselected.
-            values = values + [(value, 0) for value in sorted(selected[facet] - present)]
-            facets[facet] = tuple(
-                FacetValue(value, labels[facet](value), n, value in selected[facet]) for value, n in values
-            )
-        return facets
+    @staticmethod
+    def _facets(request: SearchRequest, counts: dict[str, dict[str, int]]) -> dict[str, tuple[FacetValue, ...]]:
+        return labelled_facets(request, counts)
 
     # -- autocomplete ----------------------------------------------------------------
 
@@ -872,30 +726,19 @@ class DatabaseEngine(SearchEngine):
         words = _words(fold(normalise_query(query)))
         if not words or limit <= 0:
             return []
-        key = self._cache_entries and (
-            connection.alias,
-            connection.settings_dict.get("NAME"),
-            self._generation(),
-            "autocomplete",
-            tuple(words),
-            library_scope,
-            Access(access).value,
-            limit,
-        )
-        cached = self._cache_get(key or None)
-        if cached is not None:
-            return list(cached)
         condition, params = _in("d.access_level", ACCESS_LEVELS[Access(access)])
         conditions = [condition]
         if library_scope:
-            condition, scope_params = _facet_subquery("library", [library_scope], probe=True)
-            conditions.append(condition)
-            params += scope_params
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM {FACET_VALUES} v WHERE v.document_id = d.record_id "
+                "AND v.facet = 'library' AND v.value = %s)"
+            )
+            params.append(str(library_scope))
         with connection.cursor() as cursor:
             # Titles beginning with the typed words: a range on the folded-title index.
             start = " ".join(words)
             cursor.execute(
-                f"SELECT t.title, t.title_folded, t.contributors FROM {DOCUMENTS} d "
+                f"SELECT t.title, t.contributors FROM {DOCUMENTS} d "
                 f"JOIN {TEXTS} t ON t.document_id = d.record_id "
                 f"WHERE d.title_sort >= %s AND d.title_sort < %s AND {' AND '.join(conditions)} "
                 f"ORDER BY d.title_sort, d.record_id LIMIT %s",
@@ -916,50 +759,9 @@ class DatabaseEngine(SearchEngine):
                     source = f"{DOCUMENTS} d JOIN {TEXTS} t ON t.document_id = d.record_id"
                     match, match_params = "t.search_folded @@ to_tsquery('simple', %s)", [terms]
                 cursor.execute(
-                    f"SELECT t.title, t.title_folded, t.contributors FROM {source} "
-                    f"WHERE {match} AND {' AND '.join(conditions)} LIMIT %s",
+                    f"SELECT t.title, t.contributors FROM {source} WHERE {match} AND {' AND '.join(conditions)} "
+                    "LIMIT %s",
                     match_params + params + [limit * 4],
                 )
                 rows += cursor.fetchall()
-        titles: list[str] = []
-        names: list[str] = []
-        for title, title_folded, contributors in rows:
-            if _starts_with_words(title_folded, words) and title not in titles:
-                titles.append(title)
-            for name in _json(contributors):
-                if _starts_with_words(fold(name), words) and name not in names:
-                    names.append(name)
-        suggestions = (titles + [n for n in names if n not in titles])[:limit]
-        self._cache_put(key or None, tuple(suggestions))
-        return suggestions
-
-
-def _starts_with_words(folded: str, words: list[str]) -> bool:
-    """Every typed word is a word of ``folded``, the last one as a prefix."""
-    own = _WORDS.findall(folded)
-    return all(w in own for w in words[:-1]) and any(o.startswith(words[-1]) for o in own)
-
-
-def facet_labels(*, subjects=(), grades=(), libraries=()):
-    """Label functions per facet, loading the names the facet values need in one query each."""
-    subject_names = (
-        dict(Subject.objects.filter(code__in=list(subjects)).values_list("code", "name")) if subjects else {}
-    )
-    grade_names = dict(Grade.objects.filter(code__in=list(grades)).values_list("code", "name")) if grades else {}
-    library_ids = [int(v) for v in libraries if str(v).isdigit()]
-    library_names = {
-        str(pk): short or name
-        for pk, short, name in Library.objects.filter(pk__in=library_ids).values_list("pk", "short_name", "name")
-    }
-    kinds = dict(MaterialKind.choices)
-    languages = dict(Language.choices)
-    availability = {"available": _("Available now"), "digital": _("Digital")}
-    return {
-        "kind": lambda v: str(kinds.get(v, v)),
-        "subject": lambda v: subject_names.get(v, v),
-        "grade": lambda v: grade_names.get(v, v),
-        "language": lambda v: str(languages.get(v, v)),
-        "library": lambda v: library_names.get(v, v),
-        "availability": lambda v: str(availability.get(v, v)),
-        "year": lambda v: v,
-    }
+        return suggestions(((title, _json(contributors)) for title, contributors in rows), words, limit)

@@ -62,14 +62,12 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
-from catalog.models import Grade, Language, MaterialKind, Subject
 from catalog.text import fold, nfc
-from library_site.libraries.models import Library
-from search.documents import RecordDocument, record_documents, records_for_indexing
+from search.documents import RecordDocument, indexable_records, record_documents
 from search.engines.base import EngineUnavailable, InvalidCursor, Progress, SearchEngine
 from search.models import PendingIndexUpdate
+from search.results import labelled_facets, library_names, suggestions
 from search.types import (
-    FACETS,
     Access,
     Availability,
     FacetValue,
@@ -299,8 +297,6 @@ def _sort_clauses(sort: Sort) -> list:
 
 # --- Facets -----------------------------------------------------------------------------
 
-AVAILABILITY_LABELS = {"available": _("Available now"), "digital": _("Digital")}
-
 
 class _Filters:
     """The request's filters, as Elasticsearch queries: ``base`` (access, scope, withdrawn)
@@ -527,7 +523,7 @@ class ElasticsearchEngine(SearchEngine):
         try:
             self._index(name, building=True).create()
             self.client.indices.put_alias(index=name, name=self.next_alias)
-            total = records_for_indexing().count()
+            total = indexable_records().count()
             if progress:
                 progress(0, total)
             done = 0
@@ -629,7 +625,7 @@ class ElasticsearchEngine(SearchEngine):
         self.client.indices.refresh(index=self.alias)
 
     def status(self) -> IndexStatus:
-        records = records_for_indexing().count()
+        records = indexable_records().count()
         pending = PendingIndexUpdate.objects.count()
         try:
             indexes = self._aliased_indexes(self.alias)
@@ -736,14 +732,11 @@ class ElasticsearchEngine(SearchEngine):
         rows = list(response.hits)
         more = len(rows) > page_size  # one hit beyond the page was asked for, to know
         rows = rows[:page_size]
-        library_ids = {h["library_id"] for row in rows for h in row.to_dict().get("holdings", [])}
-        if request.with_facets:
-            library_ids.update(int(b.key) for b in response.aggregations.library["values"].buckets)
-        names = _library_names(library_ids)
+        names = library_names({h["library_id"] for row in rows for h in row.to_dict().get("holdings", [])})
         return SearchResult(
             total=response.hits.total.value,
             hits=tuple(self._hit(row, names, request.library_scope) for row in rows),
-            facets=self._facets(request, response, names) if request.with_facets else {},
+            facets=self._facets(request, response) if request.with_facets else {},
             suggestion=suggestion,
             next_cursor=encode_cursor(sort, list(rows[-1].meta.sort)) if more else None,
             engine=self.name,
@@ -786,55 +779,16 @@ class ElasticsearchEngine(SearchEngine):
             score=row.meta.score,
         )
 
-    def _facets(self, request: SearchRequest, response, names: dict[int, str]) -> dict[str, tuple[FacetValue, ...]]:
+    @staticmethod
+    def _facets(request: SearchRequest, response) -> dict[str, tuple[FacetValue, ...]]:
         aggs = response.aggregations
         counts = {
-            name: [(str(b.key), b.doc_count) for b in aggs[name]["values"].buckets]
+            name: {str(b.key): b.doc_count for b in aggs[name]["values"].buckets}
             for name in ("kind", "subject", "grade", "language", "library", "year")
         }
         buckets = aggs.availability["values"].buckets
-        counts["availability"] = [(key, buckets[key].doc_count) for key in ("available", "digital")]
-        selected = {
-            "kind": set(request.kinds),
-            "subject": set(request.subjects),
-            "grade": set(request.grades),
-            "language": set(request.languages),
-            "library": {str(pk) for pk in request.libraries},
-            "availability": {
-                key
-                for key, chosen in (("available", request.available_only), ("digital", request.digital_only))
-                if chosen
-            },
-            "year": {str(request.year_from)}
-            if request.year_from is not None and request.year_from == request.year_to
-            else set(),
-        }
-        kinds, languages = dict(MaterialKind.choices), dict(Language.choices)
-        subject_codes = {v for v, _n in counts["subject"]} | selected["subject"]
-        grade_codes = {v for v, _n in counts["grade"]} | selected["grade"]
-        subjects = dict(Subject.objects.filter(code__in=subject_codes).values_list("code", "name"))
-        grades = dict(Grade.objects.filter(code__in=grade_codes).values_list("code", "name"))
-        missing_libraries = {int(v) for v in selected["library"] if v.isdigit()} - set(names)
-        names = {**names, **_library_names(missing_libraries)}
-        labels = {
-            "kind": lambda v: str(kinds.get(v, v)),
-            "subject": lambda v: subjects.get(v, v),
-            "grade": lambda v: grades.get(v, v),
-            "language": lambda v: str(languages.get(v, v)),
-            "library": lambda v: names.get(int(v), v) if v.isdigit() else v,
-            "availability": lambda v: str(AVAILABILITY_LABELS.get(v, v)),
-            "year": lambda v: v,
-        }
-        facets: dict[str, tuple[FacetValue, ...]] = {}
-        for name in FACETS:
-            values = [(value, n) for value, n in counts[name] if n]
-            present = {value for value, _n in values}
-            # A selected value the other filters leave empty stays visible, to be unselected.
-            values += [(value, 0) for value in sorted(selected[name] - present)]
-            facets[name] = tuple(
-                FacetValue(value, labels[name](value), n, value in selected[name]) for value, n in values
-            )
-        return facets
+        counts["availability"] = {key: buckets[key].doc_count for key in ("available", "digital")}
+        return labelled_facets(request, counts)
 
     def autocomplete(
         self, query: str, *, library_scope: int | None = None, limit: int = 8, access: Access = Access.PUBLIC
@@ -864,28 +818,13 @@ class ElasticsearchEngine(SearchEngine):
             if _is_outage(exc):
                 raise _unavailable(exc) from exc
             raise
-        typed = _words(query)
-        titles: list[str] = []
-        names: list[str] = []
-        for hit in response.hits:
-            source = hit.to_dict()
-            if _words_start(source["title"], typed) and source["title"] not in titles:
-                titles.append(source["title"])
-            for name in source.get("contributors", []):
-                if _words_start(name, typed) and name not in names:
-                    names.append(name)
-        return (titles + [name for name in names if name not in titles])[:limit]
+        return suggestions(
+            ((hit.title, list(getattr(hit, "contributors", []))) for hit in response.hits), _words(query), limit
+        )
 
 
 def _words(value: str) -> list[str]:
     return [word for word in _NON_WORD.split(fold(value)) if word]
-
-
-def _words_start(value: str, typed: list[str]) -> bool:
-    """Whether the value has every typed word, the last one (still being typed) as a prefix.
-    The edge n-grams match every word as a prefix; this keeps the suggestions tight."""
-    words = _words(value)
-    return all(word in words for word in typed[:-1]) and any(word.startswith(typed[-1]) for word in words)
 
 
 def _chunked(actions: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -901,13 +840,3 @@ def _chunked(actions: Iterable[dict], size: int) -> Iterator[list[dict]]:
 
 def _page_size(request: SearchRequest) -> int:
     return max(1, min(int(request.page_size), MAX_PAGE_SIZE))
-
-
-def _library_names(ids: set[int]) -> dict[int, str]:
-    """Current library names (read at query time, so a renamed library needs no reindex)."""
-    if not ids:
-        return {}
-    return {
-        pk: short or name
-        for pk, name, short in Library.objects.filter(pk__in=ids).values_list("pk", "name", "short_name")
-    }
