@@ -135,6 +135,9 @@ class SearchIndexChange(models.Model):
     generation = models.PositiveBigIntegerField(primary_key=True)
     written_at = models.DateTimeField()
     rebuilt = models.BooleanField(default=False)
+    # Whether any searched text changed (a loan changes only the holdings): the words'
+    # matches each process keeps stay valid across writes that did not.
+    text_changed = models.BooleanField(default=True)
     record_ids = models.JSONField(default=list)
 
     def __str__(self):

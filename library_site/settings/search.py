@@ -35,6 +35,6 @@ WAGTAILSEARCH_BACKENDS = {
     "default": {"BACKEND": "wagtail.search.backends.database"},
 }
 
-# Answers the embedded engine keeps in each process (invalidated by every index change);
-# 0 turns the cache off.
-SEARCH_DATABASE_CACHE_ENTRIES = env_int("SEARCH_DATABASE_CACHE_ENTRIES", 512)
+# Queries whose full-text matches the embedded engine keeps in each process (valid until a
+# write changes searched text; loans and returns do not); 0 turns the cache off.
+SEARCH_DATABASE_CACHE_ENTRIES = env_int("SEARCH_DATABASE_CACHE_ENTRIES", 128)

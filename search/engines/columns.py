@@ -21,6 +21,7 @@ import datetime
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db import connection
 
@@ -79,6 +80,10 @@ class Columns:
 
     generation: int
     written_at: datetime.datetime | None
+    # The latest write that changed searched text (a loan does not): the words' matches
+    # found at it stay valid until the next such write.
+    text_generation: int
+    text_written_at: datetime.datetime | None
     ids: np.ndarray  # int64
     access: np.ndarray  # int8, ACCESS_CODES
     kind: np.ndarray  # int32 codes in vocabularies["kind"]
@@ -255,7 +260,16 @@ def _title_lengths(titles: list[str]) -> np.ndarray:
     return np.fromiter(map(len, titles), dtype=np.int32, count=len(titles))
 
 
-def _snapshot(generation, written_at, raw: dict, values: dict, vocabularies) -> Columns:
+class Stamp(NamedTuple):
+    """Which write a snapshot reflects (see ``Columns``)."""
+
+    generation: int
+    written_at: datetime.datetime | None
+    text_generation: int
+    text_written_at: datetime.datetime | None
+
+
+def _snapshot(stamp: Stamp, raw: dict, values: dict, vocabularies) -> Columns:
     """A ``Columns`` from stored columns (any order) and value pairs, with the derived sort
     ranks."""
     order = np.argsort(raw["ids"], kind="stable")
@@ -268,8 +282,7 @@ def _snapshot(generation, written_at, raw: dict, values: dict, vocabularies) -> 
         positions, present = _positions(ids, pair_ids)
         value_ids[facet], value_codes[facet], value_positions[facet] = pair_ids[present], codes[present], positions
     return Columns(
-        generation=generation,
-        written_at=written_at,
+        **stamp._asdict(),
         title_sort=titles,
         title_length=_title_lengths(titles),
         title_rank=title_rank,
@@ -284,7 +297,7 @@ def _snapshot(generation, written_at, raw: dict, values: dict, vocabularies) -> 
     )
 
 
-def _updated(previous: Columns, positions, fresh: dict, fresh_values: dict, vocabularies, generation, written_at):
+def _updated(previous: Columns, positions, fresh: dict, fresh_values: dict, vocabularies, stamp: Stamp):
     """``previous`` with records it already holds changed in place (the common case: a
     copy's status after a loan or a return): no re-sorting, and the sort ranks are kept
     unless a title, year or cataloguing date changed."""
@@ -319,8 +332,7 @@ def _updated(previous: Columns, positions, fresh: dict, fresh_values: dict, voca
         value_codes[facet] = np.concatenate([previous.value_codes[facet][kept], codes[present]])
         value_positions[facet] = np.concatenate([previous.value_positions[facet][kept], pair_positions])
     return Columns(
-        generation=generation,
-        written_at=written_at,
+        **stamp._asdict(),
         title_sort=titles,
         title_length=title_length,
         title_rank=title_rank,
@@ -335,15 +347,15 @@ def _updated(previous: Columns, positions, fresh: dict, fresh_values: dict, voca
     )
 
 
-def load(generation: int, written_at) -> Columns:
+def load(stamp: Stamp) -> Columns:
     """Every document's columns."""
     vocabularies = {name: Vocabulary() for name in (*CODED_COLUMNS, *VALUE_FACETS)}
     raw = _raw_columns(_read_documents(None), vocabularies)
     values = _raw_values(_read_values(None), vocabularies)
-    return _snapshot(generation, written_at, raw, values, vocabularies)
+    return _snapshot(stamp, raw, values, vocabularies)
 
 
-def merged(previous: Columns, changed: Iterable[int], generation: int, written_at) -> Columns:
+def merged(previous: Columns, changed: Iterable[int], stamp: Stamp) -> Columns:
     """``previous`` with the rows of the ``changed`` records read again (gone when the
     index no longer has them)."""
     changed_ids = np.array(sorted({int(pk) for pk in changed}), dtype=np.int64)
@@ -352,7 +364,7 @@ def merged(previous: Columns, changed: Iterable[int], generation: int, written_a
     fresh_values = _raw_values(_read_values(changed_ids.tolist()), vocabularies)
     positions, present = previous.positions(changed_ids)
     if present.all() and np.array_equal(np.sort(fresh["ids"]), changed_ids):
-        return _updated(previous, positions, fresh, fresh_values, vocabularies, generation, written_at)
+        return _updated(previous, positions, fresh, fresh_values, vocabularies, stamp)
     # Records added or removed: merge and sort again.
     keep = ~np.isin(previous.ids, changed_ids)
     raw = {name: np.concatenate([getattr(previous, name)[keep], fresh[name]]) for name in _ARRAY_COLUMNS}
@@ -366,7 +378,7 @@ def merged(previous: Columns, changed: Iterable[int], generation: int, written_a
             np.concatenate([previous.value_ids[facet][kept], pair_ids]),
             np.concatenate([previous.value_codes[facet][kept], codes]),
         )
-    return _snapshot(generation, written_at, raw, values, vocabularies)
+    return _snapshot(stamp, raw, values, vocabularies)
 
 
 # --- The per-process store ------------------------------------------------------------------
@@ -382,7 +394,9 @@ class ColumnStore:
     def current(self) -> Columns:
         key = (connection.alias, connection.settings_dict.get("NAME"))
         snapshot = self._snapshots.get(key)
-        changes = SearchIndexChange.objects.values_list("generation", "written_at", "rebuilt", "record_ids")
+        changes = SearchIndexChange.objects.values_list(
+            "generation", "written_at", "rebuilt", "text_changed", "record_ids"
+        )
         if snapshot is None:  # only the latest generation matters: everything is loaded
             changes = list(changes.order_by("-generation")[:1])
         else:
@@ -403,24 +417,19 @@ class ColumnStore:
 
     @staticmethod
     def _brought_up_to_date(snapshot: Columns | None, changes: list[tuple]) -> Columns:
-        latest = changes[-1] if changes else (0, None, False, [])
-        if (
-            snapshot is not None
-            and changes
-            and (changes[0][0], changes[0][1])
-            == (
-                snapshot.generation,
-                snapshot.written_at,
-            )
-        ):
+        generation, written_at = changes[-1][:2] if changes else (0, None)
+        if snapshot is not None and changes and changes[0][:2] == (snapshot.generation, snapshot.written_at):
             later = changes[1:]
-            if not any(rebuilt for _generation, _at, rebuilt, _ids in later):
-                changed = {pk for *_rest, ids in later for pk in ids}
-                if len(changed) <= max(ID_BATCH, RELOAD_SHARE * snapshot.size):
-                    return merged(snapshot, changed, latest[0], latest[1])
+            changed = {pk for *_rest, ids in later for pk in ids}
+            if not any(rebuilt for _g, _at, rebuilt, _text, _ids in later) and len(changed) <= max(
+                ID_BATCH, RELOAD_SHARE * snapshot.size
+            ):
+                text = [(g, at) for g, at, _rebuilt, text_changed, _ids in later if text_changed]
+                text_stamp = text[-1] if text else (snapshot.text_generation, snapshot.text_written_at)
+                return merged(snapshot, changed, Stamp(generation, written_at, *text_stamp))
         # First use, a rebuild, a rolled-back generation or pruned changes: everything.
-        # Changes after ``latest`` committed meanwhile are read again next time.
-        return load(latest[0], latest[1])
+        # Changes after this generation committed meanwhile are read again next time.
+        return load(Stamp(generation, written_at, generation, written_at))
 
 
 def _unchanged(snapshot: Columns, changes: list[tuple]) -> bool:
@@ -428,4 +437,4 @@ def _unchanged(snapshot: Columns, changes: list[tuple]) -> bool:
     rolled-back one whose number was reused)."""
     if not changes:
         return snapshot.generation == 0
-    return len(changes) == 1 and (changes[0][0], changes[0][1]) == (snapshot.generation, snapshot.written_at)
+    return len(changes) == 1 and changes[0][:2] == (snapshot.generation, snapshot.written_at)

@@ -37,9 +37,12 @@ import functools
 import html
 import json
 import re
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -86,6 +89,7 @@ ACCESS_LEVELS = {
 }
 SUMMARY_STORED_CHARS = 2000
 SNIPPET_CHARS = 180
+CACHE_ENTRIES = 128  # queries whose matches each process keeps
 # Index changes kept for processes catching up (older ones are pruned every
 # CHANGES_PRUNE_EVERY writes; a process further behind loads the columns again).
 CHANGES_KEPT = 10_000
@@ -105,6 +109,7 @@ _TEXT_COLUMNS = (
     "summary_text",
     "summary_folded",
 )
+SEARCHED = _TEXT_COLUMNS  # what the full-text index holds, per record
 _COLUMNS = ", ".join(_TEXT_COLUMNS)
 _NEW = ", ".join(f"new.{c}" for c in _TEXT_COLUMNS)
 _OLD = ", ".join(f"old.{c}" for c in _TEXT_COLUMNS)
@@ -424,8 +429,16 @@ class DatabaseEngine(SearchEngine):
 
     # -- indexing --------------------------------------------------------------------
 
-    def __init__(self):
+    def __init__(self, *, cache_entries: int | None = None):
         self._columns = ColumnStore()
+        # The words' matches (ids and scores) of recent queries, per process: a popular
+        # search costs no full-text lookup until a write changes searched text (loans and
+        # returns do not). Keyed by that write, so no process uses a stale one.
+        if cache_entries is None:
+            cache_entries = getattr(settings, "SEARCH_DATABASE_CACHE_ENTRIES", CACHE_ENTRIES)
+        self._cache_entries = cache_entries
+        self._matches: OrderedDict = OrderedDict()
+        self._matches_lock = threading.Lock()
 
     def create(self) -> None:
         full_text_install(connection)
@@ -437,7 +450,7 @@ class DatabaseEngine(SearchEngine):
             self._record_change(rebuilt=True)
 
     @staticmethod
-    def _record_change(record_ids: Iterable[int] = (), *, rebuilt: bool = False) -> None:
+    def _record_change(record_ids: Iterable[int] = (), *, rebuilt: bool = False, text_changed: bool = True) -> None:
         """Number this write and note what it changed, inside the writing transaction: the
         new number becomes visible with the new rows, never before. The counter's row lock
         serialises writers, so numbers follow the commit order."""
@@ -449,7 +462,11 @@ class DatabaseEngine(SearchEngine):
         elif generation % CHANGES_PRUNE_EVERY == 0:
             SearchIndexChange.objects.filter(generation__lte=generation - CHANGES_KEPT).delete()
         SearchIndexChange.objects.create(
-            generation=generation, written_at=timezone.now(), rebuilt=rebuilt, record_ids=sorted(record_ids)
+            generation=generation,
+            written_at=timezone.now(),
+            rebuilt=rebuilt,
+            text_changed=text_changed or rebuilt,
+            record_ids=sorted(record_ids),
         )
 
     def update(self, record_ids: Iterable[int]) -> None:
@@ -458,11 +475,13 @@ class DatabaseEngine(SearchEngine):
             return
         with transaction.atomic():
             documents = list(record_documents(ids))
+            before = set(SearchText.objects.filter(document_id__in=ids).values_list("document_id", *SEARCHED))
             SearchFacetValue.objects.filter(document_id__in=ids)._raw_delete(SearchFacetValue.objects.db)
             SearchText.objects.filter(document_id__in=ids)._raw_delete(SearchText.objects.db)
             SearchDocument.objects.filter(record_id__in=ids)._raw_delete(SearchDocument.objects.db)
-            self._write(documents)
-            self._record_change(ids)
+            texts = self._write(documents)
+            after = {(text.document_id, *(getattr(text, name) for name in SEARCHED)) for text in texts}
+            self._record_change(ids, text_changed=before != after)
 
     def rebuild(self, *, progress: Progress | None = None) -> int:
         """Everything again, in one transaction: searches keep seeing the old index until
@@ -486,9 +505,9 @@ class DatabaseEngine(SearchEngine):
             progress(done, total)
         return done
 
-    def _write(self, documents: list[RecordDocument]) -> None:
+    def _write(self, documents: list[RecordDocument]) -> list[SearchText]:
         if not documents:
-            return
+            return []
         now = timezone.now()
         rows, texts, facet_rows = [], [], []
         for doc in documents:
@@ -507,6 +526,7 @@ class DatabaseEngine(SearchEngine):
         SearchDocument.objects.bulk_create(rows, batch_size=500)
         SearchText.objects.bulk_create(texts, batch_size=500)
         SearchFacetValue.objects.bulk_create(facet_rows, batch_size=2000)
+        return texts
 
     @staticmethod
     def _document_rows(doc: RecordDocument, now) -> tuple[SearchDocument, SearchText]:
@@ -598,18 +618,11 @@ class DatabaseEngine(SearchEngine):
         scores = np.zeros(columns.size, dtype=np.int64)
         matched = None
         if text:
+            ids, points = self._text_matches(text, columns, scored=sort == Sort.RELEVANCE)
+            positions, present = columns.positions(ids)
             matched = np.zeros(columns.size, dtype=bool)
-            with connection.cursor() as cursor:
-                for points, sql, params in text.statements(scored=sort == Sort.RELEVANCE):
-                    cursor.execute(sql, params)
-                    ids, points_each = cursor.fetchone()
-                    positions, present = columns.positions(_numbers(ids))
-                    if points is None:  # the match
-                        matched[positions] = True
-                        if points_each:
-                            scores[positions] = _numbers(points_each)[present]
-                    else:  # a tier: the ids earning its points
-                        scores[positions] += points
+            matched[positions] = True
+            scores[positions] = points[present]
         masks = _Masks(columns, request, matched)
         total = int(np.count_nonzero(masks.all))
         facets = self._facets(request, masks.counts()) if request.with_facets else {}
@@ -639,6 +652,39 @@ class DatabaseEngine(SearchEngine):
             if pk in texts
         )
         return SearchResult(total=total, hits=hits, facets=facets, next_cursor=next_cursor, engine=self.name)
+
+    def _text_matches(self, text: _TextQuery, columns: Columns, *, scored: bool) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, scores) of every record with all the words."""
+        key = (
+            connection.alias,
+            connection.settings_dict.get("NAME"),
+            columns.text_generation,
+            columns.text_written_at,
+            tuple(text.folded),
+            tuple(text.accented),
+            scored,
+        )
+        with self._matches_lock:
+            found = self._matches.get(key)
+            if found is not None:
+                self._matches.move_to_end(key)
+                return found
+        ids, scores = np.empty(0, dtype=np.int64), None
+        with connection.cursor() as cursor:
+            for points, sql, params in text.statements(scored=scored):
+                cursor.execute(sql, params)
+                found_ids, points_each = cursor.fetchone()
+                if points is None:  # the match
+                    ids = _numbers(found_ids)
+                    scores = _numbers(points_each) if points_each else np.zeros(len(ids), dtype=np.int64)
+                else:  # a tier: the ids earning its points
+                    scores[np.isin(ids, _numbers(found_ids))] += points
+        if self._cache_entries > 0:
+            with self._matches_lock:
+                self._matches[key] = (ids, scores)
+                while len(self._matches) > self._cache_entries:
+                    self._matches.popitem(last=False)
+        return ids, scores
 
     @staticmethod
     def _position(request, sort, state, page_size) -> tuple[int, tuple | None]:

@@ -16,6 +16,7 @@ class Migration(migrations.Migration):
                 ('generation', models.PositiveBigIntegerField(primary_key=True, serialize=False)),
                 ('written_at', models.DateTimeField()),
                 ('rebuilt', models.BooleanField(default=False)),
+                ('text_changed', models.BooleanField(default=True)),
                 ('record_ids', models.JSONField(default=list)),
             ],
         ),

@@ -57,7 +57,9 @@ def _facts(columns) -> dict:
 
 def _assert_like_a_fresh_load(engine):
     current = engine._columns.current()
-    fresh = columns_module.load(current.generation, current.written_at)
+    fresh = columns_module.load(
+        columns_module.Stamp(current.generation, current.written_at, current.generation, current.written_at)
+    )
     assert _facts(current) == _facts(fresh)
     return current
 
@@ -135,3 +137,25 @@ def test_a_process_behind_pruned_changes_loads_everything(engine, record, librar
 
     assert {hit.title for hit in result.hits} == {"Mùa xuân", "Mùa hạ", "Mùa thu"}
     _assert_like_a_fresh_load(engine)
+
+
+def test_remembered_matches_follow_text_changes_but_survive_loans(engine, record, library):
+    engine.rebuild()
+    query = SearchRequest(query="dat rung", library_scope=library.pk)
+    assert engine.search(query).total == 1
+    text_generation = engine._columns.current().text_generation
+
+    Copy.objects.filter(record=record).update(status=CopyStatus.ON_LOAN)
+    engine.update([record.pk])
+
+    assert engine._columns.current().text_generation == text_generation  # the matches stay
+    result = engine.search(query)
+    assert result.total == 1
+    assert result.hits[0].availability[0].available == 0
+    assert engine.search(SearchRequest(query="dat rung", available_only=True)).total == 0
+
+    other = RecordFactory(library=library, title="Đất rừng U Minh")
+    engine.update([other.pk])
+
+    assert engine._columns.current().text_generation > text_generation
+    assert {hit.title for hit in engine.search(query).hits} == {"Đất rừng phương Nam", "Đất rừng U Minh"}
