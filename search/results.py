@@ -48,10 +48,13 @@ def selected_values(request: SearchRequest) -> dict[str, set[str]]:
     }
 
 
-def labelled_facets(request: SearchRequest, counts: dict[str, dict[str, int]]) -> dict[str, tuple[FacetValue, ...]]:
+def labelled_facets(
+    request: SearchRequest, counts: dict[str, dict[str, int]], names: dict[int, str] | None = None
+) -> dict[str, tuple[FacetValue, ...]]:
     """Every facet's values with their counts (``counts``: facet → value → count), the most
     frequent first (years newest first), cut to ``FACET_LIMITS``, labelled in the reader's
-    language; a selected value the other filters leave empty stays, to be unselected."""
+    language; a selected value the other filters leave empty stays, to be unselected.
+    ``names``: library names the caller already read (the rest are read here)."""
     selected = selected_values(request)
     ordered: dict[str, list[tuple[str, int]]] = {}
     for facet in FACETS:
@@ -69,6 +72,7 @@ def labelled_facets(request: SearchRequest, counts: dict[str, dict[str, int]]) -
         subjects={value for value, _n in ordered["subject"]},
         grades={value for value, _n in ordered["grade"]},
         libraries={value for value, _n in ordered["library"]},
+        names=names or {},
     )
     return {
         facet: tuple(FacetValue(value, labels[facet](value), n, value in selected[facet]) for value, n in values)
@@ -76,11 +80,12 @@ def labelled_facets(request: SearchRequest, counts: dict[str, dict[str, int]]) -
     }
 
 
-def _labels(*, subjects: set[str], grades: set[str], libraries: set[str]) -> dict:
+def _labels(*, subjects: set[str], grades: set[str], libraries: set[str], names: dict[int, str]) -> dict:
     """Label functions per facet, reading the names the values need in one query each."""
     subject_names = dict(Subject.objects.filter(code__in=subjects).values_list("code", "name")) if subjects else {}
     grade_names = dict(Grade.objects.filter(code__in=grades).values_list("code", "name")) if grades else {}
-    names = {str(pk): name for pk, name in library_names(libraries).items()}
+    missing = {value for value in libraries if not value.isdigit() or int(value) not in names}
+    names = {str(pk): name for pk, name in {**names, **library_names(missing)}.items()}
     kinds, languages = dict(MaterialKind.choices), dict(Language.choices)
     return {
         "kind": lambda v: str(kinds.get(v, v)),

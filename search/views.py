@@ -24,6 +24,7 @@ from catalog.selectors import digital_file_access
 from library_site.libraries.models import Library
 from search.engines import EngineUnavailable
 from search.selectors import (
+    MAX_PAGE,
     SCOPE_ALL,
     SCOPE_HERE,
     catalog_search,
@@ -147,7 +148,9 @@ def search_view(request):
 
     page = search_request.page if search_request else 1
     page_size = search_request.page_size if search_request else 20
-    total_pages = (result.total + page_size - 1) // page_size if result else 0
+    # Numbered pages stop at MAX_PAGE (deeper paging takes the API's cursor): no link
+    # leads to a page the catalog would refuse.
+    total_pages = min((result.total + page_size - 1) // page_size, MAX_PAGE) if result else 0
     hits = _attach_covers(result.hits) if result else []
     for item in hits:
         item["availability"] = sorted(

@@ -67,7 +67,6 @@ from search.results import labelled_facets, library_names, suggestions
 from search.types import (
     Access,
     Availability,
-    FacetValue,
     Hit,
     IndexStatus,
     SearchRequest,
@@ -625,7 +624,7 @@ class DatabaseEngine(SearchEngine):
             scores[positions] = points[present]
         masks = _Masks(columns, request, matched)
         total = int(np.count_nonzero(masks.all))
-        facets = self._facets(request, masks.counts()) if request.with_facets else {}
+        counts = masks.counts() if request.with_facets else None
 
         candidates = np.flatnonzero(masks.all)
         if after is not None:
@@ -643,7 +642,13 @@ class DatabaseEngine(SearchEngine):
 
         ids = columns.ids[page].tolist()
         texts = SearchText.objects.select_related("document").in_bulk(ids)
-        names = library_names({h["library_id"] for t in texts.values() for h in _json(t.holdings)})
+        # Library names, read once for the availability lines and the library facet.
+        names = library_names(
+            {h["library_id"] for t in texts.values() for h in _json(t.holdings)}
+            | set(counts["library"] if counts else ())
+            | set(request.libraries)
+        )
+        facets = labelled_facets(request, counts, names) if counts is not None else {}
         words = set(text.folded)
         scored = bool(text) and sort == Sort.RELEVANCE
         hits = tuple(
@@ -756,10 +761,6 @@ class DatabaseEngine(SearchEngine):
             cover_id=document.cover_id,
             score=score,
         )
-
-    @staticmethod
-    def _facets(request: SearchRequest, counts: dict[str, dict[str, int]]) -> dict[str, tuple[FacetValue, ...]]:
-        return labelled_facets(request, counts)
 
     # -- autocomplete ----------------------------------------------------------------
 

@@ -732,11 +732,14 @@ class ElasticsearchEngine(SearchEngine):
         rows = list(response.hits)
         more = len(rows) > page_size  # one hit beyond the page was asked for, to know
         rows = rows[:page_size]
-        names = library_names({h["library_id"] for row in rows for h in row.to_dict().get("holdings", [])})
+        library_ids = {h["library_id"] for row in rows for h in row.to_dict().get("holdings", [])}
+        if request.with_facets:
+            library_ids |= {b.key for b in response.aggregations.library["values"].buckets} | set(request.libraries)
+        names = library_names(library_ids)  # once, for the availability lines and the library facet
         return SearchResult(
             total=response.hits.total.value,
             hits=tuple(self._hit(row, names, request.library_scope) for row in rows),
-            facets=self._facets(request, response) if request.with_facets else {},
+            facets=self._facets(request, response, names) if request.with_facets else {},
             suggestion=suggestion,
             next_cursor=encode_cursor(sort, list(rows[-1].meta.sort)) if more else None,
             engine=self.name,
@@ -780,7 +783,7 @@ class ElasticsearchEngine(SearchEngine):
         )
 
     @staticmethod
-    def _facets(request: SearchRequest, response) -> dict[str, tuple[FacetValue, ...]]:
+    def _facets(request: SearchRequest, response, names: dict[int, str]) -> dict[str, tuple[FacetValue, ...]]:
         aggs = response.aggregations
         counts = {
             name: {str(b.key): b.doc_count for b in aggs[name]["values"].buckets}
@@ -788,7 +791,7 @@ class ElasticsearchEngine(SearchEngine):
         }
         buckets = aggs.availability["values"].buckets
         counts["availability"] = {key: buckets[key].doc_count for key in ("available", "digital")}
-        return labelled_facets(request, counts)
+        return labelled_facets(request, counts, names)
 
     def autocomplete(
         self, query: str, *, library_scope: int | None = None, limit: int = 8, access: Access = Access.PUBLIC

@@ -134,6 +134,22 @@ def test_paging_links(client, opac, library):
     assert len(second.context["hits"]) == 5
 
 
+def test_numbered_pages_stop_where_the_catalog_stops_accepting_them(client, opac, library, monkeypatch):
+    monkeypatch.setattr("search.selectors.MAX_PAGE", 2)
+    monkeypatch.setattr("search.views.MAX_PAGE", 2)
+    for n in range(5):
+        RecordFactory(library=library, title=f"Sách tham khảo {n}")
+    from search.engines import search_engine
+
+    search_engine().rebuild()
+
+    second = client.get("/tim-kiem/", {"q": "sach tham khao", "page_size": 2, "page": 2})
+
+    assert second.status_code == 200
+    assert 'rel="next"' not in second.content.decode()
+    assert client.get("/tim-kiem/", {"q": "sach tham khao", "page_size": 2, "page": 3}).status_code == 400
+
+
 def test_record_page_shows_details_availability_files_and_the_hold_link(client, opac, record):
     response = client.get(f"/tim-kiem/tai-lieu/{record.pk}/")
 
