@@ -44,7 +44,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -570,7 +570,9 @@ class DatabaseEngine(SearchEngine):
 
     def status(self) -> IndexStatus:
         documents = SearchDocument.objects.count()
-        last = SearchDocument.objects.order_by("-indexed_at").values_list("indexed_at", flat=True).first()
+        # Every row is written by the last rebuild or an update since: the oldest is when
+        # the last rebuild started.
+        last = SearchDocument.objects.aggregate(oldest=Min("indexed_at"))["oldest"]
         detail = "SQLite FTS5" if connection.vendor == "sqlite" else "PostgreSQL full-text search"
         return IndexStatus(
             engine=self.name,

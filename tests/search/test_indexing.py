@@ -5,10 +5,13 @@ cannot be reached the database write stands and the ids wait in ``PendingIndexUp
 Most cases use a recording engine (what was sent, when); the others use the embedded
 database engine and check what a reader then finds."""
 
+import datetime
+import re
 from io import StringIO
 
 from django.core.management import call_command
 from django.db import transaction
+from django.utils import timezone
 
 import pytest
 
@@ -239,10 +242,14 @@ def test_search_index_command_rebuilds_catches_up_and_reports(database_engine, r
     PendingIndexUpdate.objects.create(record_id=record.pk)
     out, err = StringIO(), StringIO()
 
+    started = timezone.now()
     call_command("search_index", "--rebuild", "--catch-up", "--status", stdout=out, stderr=err)
 
     output = out.getvalue()
     assert "Rebuilt: 2 record(s)" in output
+    rebuilt = re.search(r"last rebuilt: +(\S+ \S+)", output).group(1)
+    assert timezone.localtime(started).replace(microsecond=0, tzinfo=None) <= datetime.datetime.fromisoformat(rebuilt)
+    assert datetime.datetime.fromisoformat(rebuilt) <= timezone.localtime().replace(tzinfo=None)
     assert "Caught up: 1 queued record(s) indexed." in output
     assert "documents:            2" in output
     assert "records in database:  2" in output

@@ -12,6 +12,7 @@ configured (Elasticsearch when ``ELASTICSEARCH_URL`` is set, else the database e
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from search.engines import EngineUnavailable, search_engine
 from search.indexing import pending_catch_up
@@ -79,7 +80,7 @@ class Command(BaseCommand):
         out.write(f"records in database:  {status.records_in_database:,}")
         out.write(f"queued updates:       {status.pending_updates:,}")
         if status.last_rebuild:
-            out.write(f"last rebuilt:         {status.last_rebuild:%Y-%m-%d %H:%M:%S %Z}")
+            out.write(f"last rebuilt:         {timezone.localtime(status.last_rebuild):%Y-%m-%d %H:%M:%S %Z}")
         if status.detail:
             out.write(f"note:                 {status.detail}")
         if status.documents != status.records_in_database:
