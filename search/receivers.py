@@ -11,7 +11,7 @@ the imported ids once, at the end of the import's transaction."""
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
-from catalog.models import Copy, DigitalFile, Record, RecordContributor, TaggedRecord
+from catalog.models import Copy, DigitalFile, Record, RecordContributor, Subject, TaggedRecord
 from catalog.signals import records_bulk_changed
 from search.indexing import record_changed, records_changed
 
@@ -47,12 +47,23 @@ def record_keyword_saved_or_deleted(sender, instance: TaggedRecord, raw=False, *
 @receiver(m2m_changed, sender=Record.subjects.through)
 @receiver(m2m_changed, sender=Record.grades.through)
 def record_subjects_or_grades_changed(sender, instance, action, reverse, pk_set, **kwargs):
+    if reverse and action == "pre_clear":  # subject.records.clear(): the records it had
+        field = "subjects" if sender is Record.subjects.through else "grades"
+        records_changed(Record.objects.filter(**{field: instance}).values_list("pk", flat=True))
+        return
     if not action.startswith("post_"):
         return
     if reverse:  # a subject or grade's records changed: those records
         records_changed(pk_set or ())
     else:
         record_changed(instance.pk)
+
+
+@receiver(post_save, sender=Subject)
+def subject_saved(sender, instance: Subject, created=False, raw=False, **kwargs):
+    """Subject names are searched text: a renamed subject's records are indexed again."""
+    if not (created or raw):
+        records_changed(instance.records.values_list("pk", flat=True))
 
 
 @receiver(records_bulk_changed)

@@ -100,6 +100,24 @@ def test_a_rolled_back_change_is_not_indexed(engine, library, django_capture_on_
     assert engine.updates == [[kept.pk]]
 
 
+def test_a_renamed_or_cleared_subject_reindexes_its_records(engine, library, django_capture_on_commit_callbacks):
+    from catalog.models import Subject
+
+    with django_capture_on_commit_callbacks(execute=True):
+        records = [RecordFactory(library=library, subjects=["toan"]) for _ in range(2)]
+        RecordFactory(library=library, subjects=["ngu-van"])
+    subject = Subject.objects.get(code="toan")
+    engine.updates.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        subject.name = "Toán học"
+        subject.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        subject.records.clear()
+
+    assert engine.updates == [sorted(r.pk for r in records)] * 2
+
+
 def test_a_second_transaction_gets_its_own_update(engine, library, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = RecordFactory(library=library)
