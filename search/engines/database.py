@@ -669,13 +669,16 @@ class DatabaseEngine(SearchEngine):
             columns.text_written_at,
             tuple(text.folded),
             tuple(text.accented),
-            scored,
         )
         with self._matches_lock:
-            found = self._matches.get(key)
-            if found is not None:
-                self._matches.move_to_end(key)
-                return found
+            # Scored matches serve an unscored request too (page 3 sorted by title after
+            # page 1 by relevance).
+            for candidate in [(*key, True)] if scored else [(*key, False), (*key, True)]:
+                found = self._matches.get(candidate)
+                if found is not None:
+                    self._matches.move_to_end(candidate)
+                    return found
+        key = (*key, scored)
         ids, scores = np.empty(0, dtype=np.int64), None
         with connection.cursor() as cursor:
             for points, sql, params in text.statements(scored=scored):
