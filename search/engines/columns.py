@@ -13,8 +13,8 @@ Freshness: ``ColumnStore.current()`` reads the index changes after the generatio
 (``SearchIndexChange``: one indexed query per search) and applies them — the changed
 records' rows are read again, removed ones dropped — so a loan at the desk costs the next
 search a few milliseconds, not a reload. A rebuild, a generation that was rolled back
-(its number reused) or changes already pruned make it load everything again (about a
-second for 100,000 records)."""
+(its number reused) or changes already pruned make it load everything again (about two
+seconds for 100,000 records on SQLite, three and a half on PostgreSQL; docs/PERFORMANCE.md)."""
 
 import bisect
 import datetime
