@@ -11,6 +11,8 @@ the imported ids once, at the end of the import's transaction."""
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
+from taggit.models import Tag
+
 from catalog.models import Copy, DigitalFile, Record, RecordContributor, Subject, TaggedRecord
 from catalog.signals import records_bulk_changed
 from search.indexing import record_changed, records_changed
@@ -64,6 +66,13 @@ def subject_saved(sender, instance: Subject, created=False, raw=False, **kwargs)
     """Subject names are searched text: a renamed subject's records are indexed again."""
     if not (created or raw):
         records_changed(instance.records.values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=Tag)
+def keyword_saved(sender, instance: Tag, created=False, raw=False, **kwargs):
+    """Keywords are searched text too: a renamed keyword's records are indexed again."""
+    if not (created or raw):
+        records_changed(TaggedRecord.objects.filter(tag=instance).values_list("content_object_id", flat=True))
 
 
 @receiver(records_bulk_changed)

@@ -3,6 +3,7 @@ from django.core.cache import caches
 import pytest
 
 from lending.models import MembershipStatus
+from tests.fixtures.lending import CARD_VALID_UNTIL
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def test_reader_sees_their_card_and_can_download_it(client, reader, reader_card)
     assert "Trần Minh Anh" in page
     assert "7A3" in page
     assert f"/ban-doc/the/{reader_card.pk}.png" in page
-    assert "31/08/2027" in page
+    assert f"{CARD_VALID_UNTIL:%d/%m/%Y}" in page
 
 
 def test_wrong_password_is_refused_with_a_hint(client, reader):

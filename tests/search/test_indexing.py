@@ -118,6 +118,24 @@ def test_a_renamed_or_cleared_subject_reindexes_its_records(engine, library, dja
     assert engine.updates == [sorted(r.pk for r in records)] * 2
 
 
+def test_a_renamed_keyword_reindexes_its_records(engine, library, django_capture_on_commit_callbacks):
+    from taggit.models import Tag
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tagged = RecordFactory(library=library)
+        tagged.keywords.add("thiên nhiên")
+        tagged.save()  # modelcluster writes the tags with the record
+        RecordFactory(library=library)
+    engine.updates.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tag = Tag.objects.get(name="thiên nhiên")
+        tag.name = "Thiên nhiên Việt Nam"
+        tag.save()
+
+    assert engine.updates == [[tagged.pk]]
+
+
 def test_a_second_transaction_gets_its_own_update(engine, library, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         first = RecordFactory(library=library)
