@@ -34,20 +34,19 @@ import json
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import unicodedata
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.import_catalog import FAMILY, FORMS, GIVEN, KEYWORDS, MIDDLE, PUBLISHERS, THEMES, TOPICS, person  # noqa: E402
+from bench.search_index import start_elasticsearch, stop_elasticsearch  # noqa: E402
 
 SUBJECT_CODES = ["toan", "ngu-van", "tieng-viet", "khoa-hoc-tu-nhien", "lich-su-va-dia-li", "tin-hoc", "am-nhac"]
 KIND_CODES = ["printed_book"] * 8 + ["ebook", "audiobook"]
@@ -361,32 +360,6 @@ def child(options) -> dict:
 # --- The driver -----------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_noida(data_dir: str) -> tuple[subprocess.Popen, str]:
-    noida = Path(sys.executable).with_name("noida-db")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [str(noida), "start", "--only", "elasticsearch", "--elasticsearch-port", str(port), "--data-dir", data_dir],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.terminate()
-    raise SystemExit(f"noida-db did not answer on {url}")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=["database", "elasticsearch"], default="database")
@@ -423,7 +396,7 @@ def main() -> None:
     try:
         if options.engine == "elasticsearch":
             noida_dir = tempfile.mkdtemp(prefix="bench-noida-")
-            noida, env["ELASTICSEARCH_URL"] = _start_noida(noida_dir)
+            noida, env["ELASTICSEARCH_URL"] = start_elasticsearch(Path(noida_dir))
         print(
             f"Search API benchmark: {options.records:,} records, {options.queries:,} queries, "
             f"engine {options.engine}, {os.cpu_count()} CPU(s); load before: {os.getloadavg()[0]:.2f}"
@@ -441,8 +414,7 @@ def main() -> None:
         result = json.loads(output.strip().splitlines()[-1])
     finally:
         if noida is not None:
-            noida.terminate()
-            noida.wait(timeout=10)
+            stop_elasticsearch(noida)  # the wrapper and the server binary it started
             shutil.rmtree(noida_dir, ignore_errors=True)
         if not options.keep:
             shutil.rmtree(folder, ignore_errors=True)
