@@ -99,9 +99,7 @@ class Columns:
     title_rank: np.ndarray
     year_rank: np.ndarray
     newest_rank: np.ndarray
-    title_keys: list[tuple[str, int]]  # (title_sort, id) in title order, for cursors
     vocabularies: dict[str, Vocabulary]
-    value_ids: dict[str, np.ndarray]  # facet → record id of each pair
     value_codes: dict[str, np.ndarray]  # facet → value code of each pair
     value_positions: dict[str, np.ndarray]  # facet → position of each pair's record
 
@@ -144,7 +142,13 @@ class Columns:
 
     def title_rank_after(self, title_sort: str, record_id: int) -> int:
         """The first title rank after the cursor's (title, id)."""
-        return bisect.bisect_right(self.title_keys, (title_sort, record_id))
+        order = np.empty(self.size, dtype=np.int64)
+        order[self.title_rank] = np.arange(self.size)  # position of each rank
+        return bisect.bisect_right(
+            range(self.size),
+            (title_sort, record_id),
+            key=lambda rank: (self.title_sort[order[rank]], self.ids[order[rank]]),
+        )
 
 
 def _one_of(array: np.ndarray, codes: list[int]) -> np.ndarray:
@@ -177,32 +181,26 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[start : start + ID_BATCH])
 
 
-def _read_documents(record_ids: Sequence[int] | None) -> list[tuple]:
+def _read(columns: str, table: str, key: str, record_ids: Sequence[int] | None) -> list[tuple]:
+    """Rows of ``table`` (every one, or those of these records, in batches)."""
     with connection.cursor() as cursor:
         if record_ids is None:
-            cursor.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM {DOCUMENTS}")
+            cursor.execute(f"SELECT {columns} FROM {table}")
             return cursor.fetchall()
         rows: list[tuple] = []
         for chunk in _chunks(record_ids):
             marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(f"SELECT {_DOCUMENT_COLUMNS} FROM {DOCUMENTS} WHERE record_id IN ({marks})", chunk)
+            cursor.execute(f"SELECT {columns} FROM {table} WHERE {key} IN ({marks})", chunk)
             rows += cursor.fetchall()
         return rows
+
+
+def _read_documents(record_ids: Sequence[int] | None) -> list[tuple]:
+    return _read(_DOCUMENT_COLUMNS, DOCUMENTS, "record_id", record_ids)
 
 
 def _read_values(record_ids: Sequence[int] | None) -> list[tuple]:
-    with connection.cursor() as cursor:
-        if record_ids is None:
-            cursor.execute(f"SELECT document_id, facet, value FROM {FACET_VALUES}")
-            return cursor.fetchall()
-        rows: list[tuple] = []
-        for chunk in _chunks(record_ids):
-            marks = ", ".join(["%s"] * len(chunk))
-            cursor.execute(
-                f"SELECT document_id, facet, value FROM {FACET_VALUES} WHERE document_id IN ({marks})", chunk
-            )
-            rows += cursor.fetchall()
-        return rows
+    return _read("document_id, facet, value", FACET_VALUES, "document_id", record_ids)
 
 
 # --- Building snapshots -------------------------------------------------------------------
@@ -248,10 +246,9 @@ def _rank(order: np.ndarray) -> np.ndarray:
     return rank
 
 
-def _title_ranks(titles: list[str], ids: np.ndarray) -> tuple[np.ndarray, list[tuple[str, int]]]:
+def _title_rank(titles: list[str], ids: np.ndarray) -> np.ndarray:
     id_list = ids.tolist()
-    order = sorted(range(len(titles)), key=lambda i: (titles[i], id_list[i]))
-    return _rank(np.array(order, dtype=np.int64)), [(titles[i], id_list[i]) for i in order]
+    return _rank(np.array(sorted(range(len(titles)), key=lambda i: (titles[i], id_list[i])), dtype=np.int64))
 
 
 def _year_rank(ids: np.ndarray, year_sort: np.ndarray) -> np.ndarray:
@@ -282,11 +279,11 @@ def _snapshot(stamp: Stamp, raw: dict, values: dict, vocabularies) -> Columns:
     columns = {name: raw[name][order] for name in _ARRAY_COLUMNS}
     titles = [raw["title_sort"][i] for i in order.tolist()]
     ids = columns["ids"]
-    title_rank, title_keys = _title_ranks(titles, ids)
-    value_ids, value_codes, value_positions = {}, {}, {}
+    title_rank = _title_rank(titles, ids)
+    value_codes, value_positions = {}, {}
     for facet, (pair_ids, codes) in values.items():
         positions, present = _positions(ids, pair_ids)
-        value_ids[facet], value_codes[facet], value_positions[facet] = pair_ids[present], codes[present], positions
+        value_codes[facet], value_positions[facet] = codes[present], positions
     return Columns(
         **stamp._asdict(),
         title_sort=titles,
@@ -294,9 +291,7 @@ def _snapshot(stamp: Stamp, raw: dict, values: dict, vocabularies) -> Columns:
         title_rank=title_rank,
         year_rank=_year_rank(ids, columns["year_sort"]),
         newest_rank=_newest_rank(ids, columns["created"]),
-        title_keys=title_keys,
         vocabularies=vocabularies,
-        value_ids=value_ids,
         value_codes=value_codes,
         value_positions=value_positions,
         **columns,
@@ -315,26 +310,24 @@ def _updated(previous: Columns, positions, fresh: dict, fresh_values: dict, voca
         columns[name] = column
     ids = columns["ids"]
     titles, title_length = previous.title_sort, previous.title_length
-    title_rank, title_keys = previous.title_rank, previous.title_keys
+    title_rank = previous.title_rank
     new_titles = [fresh["title_sort"][i] for i in order.tolist()]
     if any(titles[p] != title for p, title in zip(positions.tolist(), new_titles, strict=True)):
         titles = list(titles)
         for p, title in zip(positions.tolist(), new_titles, strict=True):
             titles[p] = title
         title_length = _title_lengths(titles)
-        title_rank, title_keys = _title_ranks(titles, ids)
+        title_rank = _title_rank(titles, ids)
     year_rank, newest_rank = previous.year_rank, previous.newest_rank
     if not np.array_equal(previous.year_sort[positions], columns["year_sort"][positions]):
         year_rank = _year_rank(ids, columns["year_sort"])
     if not np.array_equal(previous.created[positions], columns["created"][positions]):
         newest_rank = _newest_rank(ids, columns["created"])
-    changed_ids = ids[positions]
-    value_ids, value_codes, value_positions = {}, {}, {}
+    value_codes, value_positions = {}, {}
     for facet in VALUE_FACETS:
-        kept = ~np.isin(previous.value_ids[facet], changed_ids)
+        kept = ~np.isin(previous.value_positions[facet], positions)  # positions did not move
         pair_ids, codes = fresh_values[facet]
         pair_positions, present = _positions(ids, pair_ids)
-        value_ids[facet] = np.concatenate([previous.value_ids[facet][kept], pair_ids[present]])
         value_codes[facet] = np.concatenate([previous.value_codes[facet][kept], codes[present]])
         value_positions[facet] = np.concatenate([previous.value_positions[facet][kept], pair_positions])
     return Columns(
@@ -344,9 +337,7 @@ def _updated(previous: Columns, positions, fresh: dict, fresh_values: dict, voca
         title_rank=title_rank,
         year_rank=year_rank,
         newest_rank=newest_rank,
-        title_keys=title_keys,
         vocabularies=vocabularies,
-        value_ids=value_ids,
         value_codes=value_codes,
         value_positions=value_positions,
         **columns,
@@ -378,10 +369,11 @@ def merged(previous: Columns, changed: Iterable[int], stamp: Stamp) -> Columns:
     raw["title_sort"] += fresh["title_sort"]
     values = {}
     for facet in VALUE_FACETS:
-        kept = ~np.isin(previous.value_ids[facet], changed_ids)
+        previous_ids = previous.ids[previous.value_positions[facet]]
+        kept = ~np.isin(previous_ids, changed_ids)
         pair_ids, codes = fresh_values[facet]
         values[facet] = (
-            np.concatenate([previous.value_ids[facet][kept], pair_ids]),
+            np.concatenate([previous_ids[kept], pair_ids]),
             np.concatenate([previous.value_codes[facet][kept], codes]),
         )
     return _snapshot(stamp, raw, values, vocabularies)

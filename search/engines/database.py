@@ -590,10 +590,11 @@ class DatabaseEngine(SearchEngine):
         started = time.perf_counter()
         query = normalise_query(request.query)
         suggestion = input_method_decode(query) if query else None
-        result = self._search(request, query)
+        columns = self._columns.current()  # once, for the Telex retry too
+        result = self._search(request, query, columns)
         if suggestion and not result.total and fold(suggestion) != fold(query):
             # Typed in Telex/VNI with the input method off: search the Vietnamese instead.
-            result = self._search(request, suggestion)
+            result = self._search(request, suggestion, columns)
         return SearchResult(
             total=result.total,
             hits=result.hits,
@@ -604,7 +605,7 @@ class DatabaseEngine(SearchEngine):
             took_ms=round((time.perf_counter() - started) * 1000, 2),
         )
 
-    def _search(self, request: SearchRequest, query: str) -> SearchResult:
+    def _search(self, request: SearchRequest, query: str, columns: Columns) -> SearchResult:
         text = _TextQuery(query, connection.vendor)
         page_size = max(1, min(int(request.page_size), 100))
         sort = Sort(request.sort)
@@ -615,7 +616,6 @@ class DatabaseEngine(SearchEngine):
             raise InvalidCursor(_("The paging cursor belongs to another sort order."))
         offset, after = self._position(request, sort, state, page_size)
 
-        columns = self._columns.current()
         scores = np.zeros(columns.size, dtype=np.int64)
         matched = None
         if text:

@@ -28,7 +28,6 @@ import binascii
 import datetime
 import json
 import logging
-import re
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -66,7 +65,7 @@ from catalog.text import fold, nfc
 from search.documents import RecordDocument, indexable_records, record_documents
 from search.engines.base import EngineUnavailable, InvalidCursor, Progress, SearchEngine
 from search.models import PendingIndexUpdate
-from search.results import labelled_facets, library_names, suggestions
+from search.results import folded_words, labelled_facets, library_names, suggestions
 from search.types import (
     Access,
     Availability,
@@ -79,7 +78,6 @@ from search.types import (
 )
 
 logger = logging.getLogger(__name__)
-_NON_WORD = re.compile(r"[^\w]+")
 
 # --- Analysis ---------------------------------------------------------------------------
 
@@ -802,7 +800,7 @@ class ElasticsearchEngine(SearchEngine):
         from search.vietnamese import normalise_query
 
         query = normalise_query(query)
-        if not _words(query) or limit <= 0:
+        if not folded_words(query) or limit <= 0:
             return []
         filters = _Filters(SearchRequest(access=access, library_scope=library_scope)).base
         matches = [
@@ -822,12 +820,8 @@ class ElasticsearchEngine(SearchEngine):
                 raise _unavailable(exc) from exc
             raise
         return suggestions(
-            ((hit.title, list(getattr(hit, "contributors", []))) for hit in response.hits), _words(query), limit
+            ((hit.title, list(getattr(hit, "contributors", []))) for hit in response.hits), folded_words(query), limit
         )
-
-
-def _words(value: str) -> list[str]:
-    return [word for word in _NON_WORD.split(fold(value)) if word]
 
 
 def _chunked(actions: Iterable[dict], size: int) -> Iterator[list[dict]]:

@@ -52,15 +52,6 @@ def engine(monkeypatch):
     return recording
 
 
-@pytest.fixture
-def database_engine(database_search_settings):
-    from search.engines import search_engine
-
-    engine = search_engine()
-    engine.create()
-    return engine
-
-
 def found(engine, query: str) -> list[str]:
     return [hit.title for hit in engine.search(SearchRequest(query=query, access=Access.STAFF)).hits]
 
