@@ -13,11 +13,12 @@ class LendingConfig(AppConfig):
         from catalog.permissions import LibraryOwnedPermissionPolicy
 
         from . import receivers
-        from .models import ClosedDay, Hold, Loan, LoanRule, Membership, Reader
-        from .permissions import CirculationRecordPolicy, ReaderPermissionPolicy
+        from .models import Card, ClosedDay, Hold, Loan, LoanRule, Membership, Reader
+        from .permissions import CardPermissionPolicy, CirculationRecordPolicy, ReaderPermissionPolicy
 
         register_permission_policy(Membership, LibraryOwnedPermissionPolicy(Membership, read_scoped=True))
         register_permission_policy(Reader, ReaderPermissionPolicy(Reader))
+        register_permission_policy(Card, CardPermissionPolicy(Card))
         for model in (LoanRule, ClosedDay):
             register_permission_policy(model, LibraryOwnedPermissionPolicy(model, read_scoped=True))
         register_permission_policy(Loan, CirculationRecordPolicy(Loan, read_scoped=True))

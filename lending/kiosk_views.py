@@ -348,7 +348,7 @@ def _card_refusal(result: ScanResult, kiosk: Kiosk) -> str:
         }
     if result.reason == "other_library":
         return _("This card is for %(other)s. Here, at %(library)s, please use a card of this library.") % {
-            "other": result.membership.library.short_name,
+            "other": result.issuing_library.short_name,
             "library": kiosk.library.short_name,
         }
     if result.reason == "unreadable":

@@ -17,9 +17,14 @@ retention period a reader who left is anonymised (``reader_anonymise``).
 """
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Cast
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+
+from wagtail.models import BaseLogEntry, BaseLogEntryManager
 
 from catalog.models import private_storage
 from library_site.libraries.models import BackgroundJob, Library, TimestampedModel
@@ -147,6 +152,69 @@ class Card(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.revoked_at is not None
+
+
+class PersonalDataLogEntryManager(BaseLogEntryManager):
+    """Log entries about readers and their memberships, cards, loans and holds.
+
+    Wagtail labels a log entry with ``str(instance)`` (a reader's name and ID) and lets
+    everyone with a model permission read every entry in *Site history*. Here the label
+    never holds personal data, and staff read only the entries of objects they may view
+    (``lending.permissions``): the log outlives the data it is about (Decree 13/2023)."""
+
+    def get_instance_title(self, instance):
+        return personal_data_log_label(instance._meta, instance.pk)
+
+    def log_action(self, instance, action, **kwargs):
+        kwargs.update(object_id=str(instance.pk))
+        kwargs.pop("title", None)
+        return super().log_action(instance, action, **kwargs)
+
+    def for_instance(self, instance):
+        return self.filter(
+            content_type=ContentType.objects.get_for_model(instance, for_concrete_model=False),
+            object_id=str(instance.pk),
+        )
+
+    def viewable_by_user(self, user):
+        if user.is_superuser:
+            return self.all()
+        from wagtail.permissions import policy_registry
+
+        from lending.permissions import personal_data_models
+
+        visible = models.Q(pk__in=[])
+        for model in personal_data_models():
+            policy = policy_registry.get_by_type(model)
+            if not policy.user_has_any_permission(user, ["view", "change"]):
+                continue
+            ids = (
+                policy.instances_user_has_permission_for(user, "view")
+                .annotate(pk_text=Cast("pk", models.CharField()))
+                .values("pk_text")
+            )
+            visible |= models.Q(content_type=ContentType.objects.get_for_model(model), object_id__in=ids)
+        return self.filter(visible)
+
+
+def personal_data_log_label(opts, pk) -> str:
+    return f"{capfirst(opts.verbose_name)} #{pk}"
+
+
+class PersonalDataLogEntry(BaseLogEntry):
+    """The admin history of a personal-data object (see ``PersonalDataLogEntryManager``)."""
+
+    object_id = models.CharField(max_length=255, db_index=True)
+
+    objects = PersonalDataLogEntryManager()
+
+    class Meta(BaseLogEntry.Meta):
+        ordering = ["-timestamp", "-id"]
+        verbose_name = _("personal data log entry")
+        verbose_name_plural = _("personal data log entries")
+
+    def __str__(self):
+        return f"PersonalDataLogEntry {self.pk}: {self.action} on {self.object_verbose_name} {self.object_id}"
 
 
 class CardBatch(BackgroundJob):

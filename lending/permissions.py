@@ -5,6 +5,14 @@ from catalog.permissions import READ_ACTIONS, LibraryOwnedPermissionPolicy
 from library_site.libraries.selectors import library_ids_for_user
 
 
+def personal_data_models() -> tuple:
+    """Models holding a reader's personal data: their admin views are scoped by library
+    and their admin log entries are ``lending.PersonalDataLogEntry`` rows."""
+    from lending.models import Card, Hold, Loan, Membership, Reader
+
+    return (Reader, Membership, Card, Loan, Hold)
+
+
 class ReaderPermissionPolicy(LibraryOwnedPermissionPolicy):
     """A reader is visible to the staff of every library where they are a member."""
 
@@ -13,6 +21,14 @@ class ReaderPermissionPolicy(LibraryOwnedPermissionPolicy):
 
     def _works_for(self, user, instance) -> bool:
         return instance.memberships.filter(library__in=library_ids_for_user(user=user)).exists()
+
+
+class CardPermissionPolicy(LibraryOwnedPermissionPolicy):
+    def __init__(self, model):
+        super().__init__(model, library_field="membership__library", read_scoped=True)
+
+    def _works_for(self, user, instance) -> bool:
+        return instance.membership.library_id in library_ids_for_user(user=user)
 
 
 STAFF_PERMISSIONS = [

@@ -13,27 +13,20 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
 from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
-from library_site.libraries.admin_views import (
-    InstancePermissionDeleteView,
-    InstancePermissionEditView,
-    ScopedIndexView,
-    ScopedInspectView,
-)
+from library_site.libraries.admin_views import ScopedSnippetViewSet
 
 from . import admin_views, desk_views
-from .models import ClosedDay, Hold, Loan, LoanRule, Membership, Reader
+from .models import ClosedDay, Hold, Loan, LoanRule, Membership, PersonalDataLogEntry, Reader
+from .permissions import personal_data_models
 
 
-class MembershipViewSet(SnippetViewSet):
+class MembershipViewSet(ScopedSnippetViewSet):
     model = Membership
     icon = "group"
     menu_label = _("Members")
-    index_view_class = ScopedIndexView
-    edit_view_class = InstancePermissionEditView
-    inspect_view_class = ScopedInspectView
     inspect_view_enabled = True
     list_display = [
         Column("reader", label=_("Reader")),
@@ -65,13 +58,10 @@ class MembershipViewSet(SnippetViewSet):
     )
 
 
-class ReaderViewSet(SnippetViewSet):
+class ReaderViewSet(ScopedSnippetViewSet):
     model = Reader
     icon = "user"
     menu_label = _("People")
-    index_view_class = ScopedIndexView
-    edit_view_class = InstancePermissionEditView
-    inspect_view_class = ScopedInspectView
     inspect_view_enabled = True
     list_display = ["full_name", Column("display_id", label=_("ID")), "date_of_birth"]
     search_fields = ["full_name", "id_number"]
@@ -96,14 +86,9 @@ class ReadersViewSetGroup(SnippetViewSetGroup):
 register_snippet(ReadersViewSetGroup)
 
 
-class LibraryScopedViewSet(SnippetViewSet):
+class LibraryScopedViewSet(ScopedSnippetViewSet):
     """Rows of the user's own libraries only; forms offer only those libraries."""
 
-    index_view_class = ScopedIndexView
-    edit_view_class = InstancePermissionEditView
-    delete_view_class = InstancePermissionDeleteView
-    inspect_view_class = ScopedInspectView
-    search_backend_name = None
     list_per_page = 100
 
 
@@ -241,3 +226,11 @@ def membership_new_card_button(snippet, user, next_url=None):
         policy = policy_registry.get_by_type(Membership)
         if policy.user_has_permission_for_instance(user, "change", snippet):
             yield Button(_("New card"), reverse("lending_card_replace", args=[snippet.pk]), icon_name="doc-full")
+
+
+@hooks.register("register_log_actions")
+def personal_data_log_entries(actions):
+    """Admin history of readers, members, cards, loans and holds: labels without names,
+    read only by the staff of the reader's libraries (``PersonalDataLogEntry``)."""
+    for model in personal_data_models():
+        actions.register_model(model, PersonalDataLogEntry)

@@ -56,6 +56,8 @@ class ScanResult:
     reader: Reader | None = None
     membership: Membership | None = None
     card: Card | None = None
+    # The library that issued a card refused as another library's ("other_library").
+    issuing_library: Library | None = None
 
 
 def card_scan(*, text: str, library: Library | None = None, today: datetime.date | None = None) -> ScanResult:
@@ -116,6 +118,16 @@ def _card_by_number(code: str) -> Card | None:
 
 def _check(card: Card, *, library: Library | None, today: datetime.date) -> ScanResult:
     membership, reader = card.membership, card.reader
+    if library is not None and membership.library_id != library.pk:
+        # Checked first, and answered without the person: another library's card tells
+        # this desk nothing about its holder (not even why it would be refused there).
+        message = gettext("This card was issued by %(other)s, not by %(library)s.") % {
+            "other": membership.library.short_name,
+            "library": library.short_name,
+        }
+        if Membership.objects.filter(reader=reader, library=library).exists():
+            message += " " + gettext("The reader is also a member here: ask for this library's card.")
+        return ScanResult(ok=False, reason="other_library", message=message, issuing_library=membership.library)
     found = {"card": card, "membership": membership, "reader": reader}
     if card.revoked_at is not None:
         message = gettext("This card was cancelled on %(date)s (%(reason)s). Ask %(name)s for the current card.") % {
@@ -141,14 +153,6 @@ def _check(card: Card, *, library: Library | None, today: datetime.date) -> Scan
             "name": reader.full_name,
         }
         return ScanResult(ok=False, reason="expired", message=message, **found)
-    if library is not None and membership.library_id != library.pk:
-        message = gettext("This card was issued by %(other)s, not by %(library)s.") % {
-            "other": membership.library.short_name,
-            "library": library.short_name,
-        }
-        if Membership.objects.filter(reader=reader, library=library).exists():
-            message += " " + gettext("The reader is also a member here: ask for this library's card.")
-        return ScanResult(ok=False, reason="other_library", message=message, **found)
     message = gettext("Card accepted: %(name)s (%(id)s).") % {"name": reader.full_name, "id": reader.display_id}
     return ScanResult(ok=True, reason=None, message=message, **found)
 
