@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from lending.services.scan import ScanResult, card_scan
 from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_list_for_user
+from library_site.params import BadParameter, looks_like_number, parse_id
 
 
 class _Refusal(Exception):
@@ -109,7 +110,13 @@ def _desk_library(user, requested) -> Library | None:
     libraries = library_list_for_user(user=user)
     if requested not in (None, ""):
         requested = str(requested).strip()
-        chosen = libraries.filter(pk=int(requested)) if requested.isdigit() else libraries.filter(code=requested)
+        if looks_like_number(requested):
+            try:
+                chosen = libraries.filter(pk=parse_id(requested, name="library"))
+            except BadParameter as error:
+                raise _Refusal(400, "bad_request", error.messages[0]) from None
+        else:
+            chosen = libraries.filter(code=requested)
         library = chosen.first()
         if library is None:
             raise _Refusal(403, "forbidden", gettext("You do not work for this library."))
