@@ -90,6 +90,11 @@ class Kiosk:
     label: str
     key: str
 
+    @property
+    def name(self) -> str:
+        """How a loan returned here names the kiosk: its label, or "kiosk" without one."""
+        return self.label or "kiosk"
+
 
 def kiosk_from_request(request: HttpRequest) -> Kiosk | None:
     """The kiosk this device is, or ``None`` when its cookie is missing, forged, expired
@@ -297,7 +302,7 @@ def _scan(kiosk: Kiosk, state: dict, code: str) -> tuple[dict, tuple[str, str]]:
         return state, ("error", _("No book of this library has the barcode %(code)s.") % {"code": code})
     if state.get("mode") == "return":
         try:
-            loan_return(copy=copy)
+            loan_return(copy=copy, kiosk=kiosk.name)
         except LoanRefused as refused:
             return state, ("error", refused.messages[0])
         if hold_for_copy(copy=copy) is not None:

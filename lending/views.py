@@ -102,6 +102,9 @@ def _data(request: HttpRequest) -> dict:
             raise _Refusal(400, "bad_request", gettext("The request is not valid JSON.")) from None
         if not isinstance(data, dict):
             raise _Refusal(400, "bad_request", gettext("The request is not valid JSON."))
+        if any(isinstance(value, str) and "\x00" in value for value in data.values()):
+            # Forms are checked by library_site.middleware; PostgreSQL refuses NUL in text.
+            raise _Refusal(400, "bad_request", gettext("The request contains a character that is not allowed."))
         return data
     return request.POST.dict()
 

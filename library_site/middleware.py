@@ -7,6 +7,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 
 from csp.middleware import CSPMiddleware, PolicyParts
 
@@ -16,12 +17,20 @@ from library_site.params import BadParameter
 class BadParameterMiddleware:
     """A view that lets ``library_site.params.BadParameter`` propagate answers 400 with the
     message: ``{"errors": {name: message}}`` for JSON requests (the API's error shape),
-    the ``400.html`` page otherwise. Never a 500."""
+    the ``400.html`` page otherwise. Never a 500.
+
+    A NUL character in the query string or a posted form is refused here, before any
+    view: PostgreSQL cannot store or compare text containing one (the driver raises)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        name = _field_with_nul(request)
+        if name is not None:
+            return self.process_exception(
+                request, BadParameter(name, _("%(name)s contains a character that is not allowed.") % {"name": name})
+            )
         return self.get_response(request)
 
     def process_exception(self, request, exception):
@@ -32,6 +41,19 @@ class BadParameterMiddleware:
             return JsonResponse({"errors": {exception.name: message}}, status=400)
         response = TemplateResponse(request, "400.html", {"message": message}, status=400)
         return response.render()
+
+
+def _field_with_nul(request) -> str | None:
+    """The first query-string or form field whose name or value holds a NUL, if any.
+    Only url-encoded forms are read here: multipart uploads keep their own handlers."""
+    sources = [request.GET]
+    if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+        sources.append(request.POST)
+    for data in sources:
+        for key, values in data.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return key.replace("\x00", "") or "?"
+    return None
 
 
 def _wants_json(request) -> bool:
