@@ -2,7 +2,7 @@ import datetime
 import re
 
 from django.core import signing
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 import pytest
@@ -459,3 +459,16 @@ def test_the_kiosk_may_use_the_camera_and_no_other_device(kiosk):
     assert "camera=(self)" in policy
     assert "microphone=()" in policy
     assert "geolocation=()" in policy
+
+
+def test_the_readers_history_names_the_return_kiosk(kiosk, reader, reader_card, reader_membership, copy):
+    loan_create(membership=reader_membership, copy=copy, library=copy.library)
+    _scan(kiosk, card_payload(reader_card))
+    kiosk.post(KIOSK, {"action": "return"})
+    _scan(kiosk, "CK000001")
+    at_home = Client(HTTP_ACCEPT_LANGUAGE="en")
+    at_home.force_login(reader_account_ensure(reader=reader))
+
+    history = at_home.get("/ban-doc/muon/").content.decode()
+
+    assert "(at the kiosk Góc đọc tầng 1)" in history
