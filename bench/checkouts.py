@@ -946,6 +946,7 @@ def main() -> None:
             "MEDIA_ROOT": str(work / "media"),
             "PRIVATE_MEDIA_ROOT": str(work / "private"),
             "LOG_LEVEL": "WARNING",
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",  # production refuses console mail
             "PYTHONPATH": str(ROOT),
         }
     )

@@ -17,6 +17,7 @@ from wagtail.permissions import policy_registry
 
 from library_site.libraries.forms import library_field_for_user, upload_size_check
 from library_site.libraries.selectors import library_list_for_user
+from library_site.params import parse_id
 
 from .models import Copy, ImportJob, Record
 from .services.records import record_withdraw
@@ -201,7 +202,7 @@ def labels_view(request):
     _require_catalog_access(request)
     initial = {}
     if request.GET.get("ids"):
-        ids = [int(value) for value in request.GET["ids"].split(",") if value.isdigit()]
+        ids = [parse_id(value, name="ids") for value in request.GET["ids"].split(",")]
         initial["barcodes"] = "\n".join(Copy.objects.filter(pk__in=ids).values_list("barcode", flat=True))
     form = LabelsForm(request.POST or None, user=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_safe
 
 from catalog.models import DigitalFile, DigitalFormat
 from catalog.selectors import digital_file_access, digital_file_download_name
+from library_site.params import MAX_DIGITS, MAX_ID
 
 logger = logging.getLogger(__name__)
 
-RANGE_SPEC = re.compile(r"^(\d*)-(\d*)$")
+RANGE_SPEC = re.compile(r"^([0-9]*)-([0-9]*)$")  # ASCII digits only (\d matches any script's)
 
 
 class RangeNotSatisfiable(Exception):
@@ -114,14 +115,15 @@ def _requested_range(request, *, size: int, etag: str | None) -> tuple[int, int]
     match = RANGE_SPEC.match(spec)
     if not match or match.groups() == ("", "") or size == 0:
         raise RangeNotSatisfiable
-    first, last = match.groups()
-    if first == "":
-        suffix = int(last)
-        if suffix == 0:
+    # ASCII digits (the pattern says so); more than MAX_DIGITS of them (int() of 5,000
+    # digits raises) is an offset past the end of any file.
+    first, last = (None if not value else MAX_ID if len(value) > MAX_DIGITS else int(value) for value in match.groups())
+    if first is None:
+        if last == 0:
             raise RangeNotSatisfiable
-        return max(0, size - suffix), size - 1
-    start = int(first)
-    end = int(last) if last else size - 1
+        return max(0, size - last), size - 1
+    start = first
+    end = last if last is not None else size - 1
     if end < start or start >= size:
         raise RangeNotSatisfiable
     return start, min(end, size - 1)

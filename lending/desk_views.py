@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from catalog.models import Copy, CopyStatus
 from library_site.libraries.selectors import library_list_for_user
+from library_site.params import parse_id
 
 from .card_codes import looks_like_payload
 from .models import Hold, HoldStatus, Loan, Membership
@@ -33,10 +34,9 @@ SESSION_KEY = "desk"
 
 def _desk_library(request):
     libraries = library_list_for_user(user=request.user)
-    chosen = (
-        request.GET.get("library") or request.POST.get("library") or request.session.get(SESSION_KEY, {}).get("library")
-    )
-    library = libraries.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+    chosen = request.GET.get("library") or request.POST.get("library")
+    chosen = parse_id(chosen, name="library") if chosen else request.session.get(SESSION_KEY, {}).get("library")
+    library = libraries.filter(pk=chosen).first() if chosen else None
     library = library or libraries.order_by("name").first()
     if library is None or not request.user.has_perm("lending.change_membership"):
         raise PermissionDenied
@@ -120,7 +120,8 @@ def _desk_post(request, state, library):
     elif action == "done":
         state["membership"] = None
     elif action == "renew":
-        loan = Loan.objects.filter(pk=request.POST.get("loan"), library=library, returned_at__isnull=True).first()
+        loan_pk = parse_id(request.POST.get("loan"), name="loan")
+        loan = Loan.objects.filter(pk=loan_pk, library=library, returned_at__isnull=True).first()
         if loan is not None:
             try:
                 loan = loan_renew(loan=loan)
@@ -128,7 +129,7 @@ def _desk_post(request, state, library):
                 return False, refused.messages[0]
             return True, _("Renewed until %(date)s.") % {"date": loan.due_on.strftime("%d/%m/%Y")}
     elif action in {"lost", "damaged"}:
-        return _mark(library, request.POST.get("loan"), action)
+        return _mark(library, parse_id(request.POST.get("loan"), name="loan"), action)
     else:
         code = request.POST.get("code", "").strip()
         if code:

@@ -55,6 +55,8 @@ from django.views.decorators.http import require_http_methods
 from catalog.models import Copy
 from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_list_for_user
+from library_site.middleware import allow_features
+from library_site.params import id_or_none
 
 from .auth import THROTTLE_CACHE
 from .card_codes import looks_like_payload
@@ -87,6 +89,11 @@ class Kiosk:
     library: Library
     label: str
     key: str
+
+    @property
+    def name(self) -> str:
+        """How a loan returned here names the kiosk: its label, or "kiosk" without one."""
+        return self.label or "kiosk"
 
 
 def kiosk_from_request(request: HttpRequest) -> Kiosk | None:
@@ -200,6 +207,7 @@ def kiosk_start_view(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@allow_features("camera")  # cards are scanned with the device's camera
 @require_http_methods(["GET", "POST"])
 def kiosk_view(request: HttpRequest) -> HttpResponse:
     kiosk = kiosk_from_request(request)
@@ -294,7 +302,7 @@ def _scan(kiosk: Kiosk, state: dict, code: str) -> tuple[dict, tuple[str, str]]:
         return state, ("error", _("No book of this library has the barcode %(code)s.") % {"code": code})
     if state.get("mode") == "return":
         try:
-            loan_return(copy=copy)
+            loan_return(copy=copy, kiosk=kiosk.name)
         except LoanRefused as refused:
             return state, ("error", refused.messages[0])
         if hold_for_copy(copy=copy) is not None:
@@ -359,10 +367,11 @@ def _card_refusal(result: ScanResult, kiosk: Kiosk) -> str:
 def _renew(state: dict, kiosk: Kiosk, loan_id: str) -> tuple[str, str]:
     # Only the identified reader's own open loans: a posted id of someone else's loan
     # finds nothing.
+    loan_pk = id_or_none(loan_id)  # not an id: not one of the reader's loans either
     loan = None
-    if loan_id.isdigit():
+    if loan_pk is not None:
         loan = Loan.objects.filter(
-            pk=int(loan_id), membership_id=state["membership"], library=kiosk.library, returned_at__isnull=True
+            pk=loan_pk, membership_id=state["membership"], library=kiosk.library, returned_at__isnull=True
         ).first()
     if loan is None:
         return ("error", _("This loan is not on your card."))

@@ -314,6 +314,12 @@ class Loan(models.Model):
     renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
     returned_at = models.DateTimeField(_("returned at"), null=True, blank=True)
     ended_as = models.CharField(_("ended as"), max_length=10, choices=LoanEnd.choices, blank=True)
+    returned_at_kiosk = models.CharField(
+        _("returned at kiosk"),
+        max_length=60,
+        blank=True,
+        help_text=_("The self-service kiosk where the reader returned the copy; empty for returns at the desk."),
+    )
 
     class Meta:
         ordering = ["-borrowed_at"]

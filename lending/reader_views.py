@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import DigitalFile, Record
 from lending.auth import MUST_SET_PASSWORD, reader_login_locked
+from lending.middleware import reader_session_start
 from lending.models import Card, DigitalHold, DigitalLoan, Hold, Loan, MembershipStatus, Reader
 from lending.selectors import reader_circulation_summary, record_for_reader
 from lending.services.digital import (
@@ -28,6 +29,7 @@ from lending.services.digital import (
 )
 from lending.services.holds import hold_cancel, hold_place
 from lending.services.loans import LoanRefused, loan_renew
+from library_site.params import parse_id
 
 
 class ReaderAuthenticationForm(AuthenticationForm):
@@ -57,6 +59,11 @@ class ReaderLoginView(auth_views.LoginView):
     authentication_form = ReaderAuthenticationForm
     redirect_authenticated_user = True
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        reader_session_start(self.request)  # shared PCs: ends with the browser, or when idle
+        return response
+
     def get_success_url(self):
         if self.request.session.get(MUST_SET_PASSWORD):
             return reverse("reader:set_password")
@@ -72,7 +79,11 @@ def _reader_of(request) -> Reader:
 
 @login_required(login_url="reader:login")
 def set_password_view(request):
-    form = SetPasswordForm(request.user, request.POST or None)
+    """Choose a new password. The current one is asked for, except right after a sign-in
+    with a one-time code (the session's MUST_SET_PASSWORD flag): someone who finds a
+    reader still signed in on a shared PC must not be able to take the account over."""
+    form_class = SetPasswordForm if request.session.get(MUST_SET_PASSWORD) else PasswordChangeForm
+    form = form_class(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
         update_session_auth_hash(request, form.user)
@@ -144,7 +155,8 @@ def loans_view(request):
     if reader is None:
         return redirect("reader:set_password")
     if request.method == "POST":
-        action, pk = request.POST.get("action"), request.POST.get("pk")
+        action = request.POST.get("action")
+        pk = parse_id(request.POST.get("pk"), name="pk") if action else None  # a bad id answers 400
         if action == "renew":
             loan = get_object_or_404(Loan, pk=pk, membership__reader=reader, returned_at__isnull=True)
             _outcome(request, lambda: loan_renew(loan=loan), _("Renewed. See the new due date below."))
@@ -187,7 +199,8 @@ def record_view(request, pk):
                     % {"library": membership.library.short_name},
                 )
         elif action in {"borrow", "queue"}:
-            digital_file = get_object_or_404(DigitalFile, pk=request.POST.get("file"), record=record)
+            file_pk = parse_id(request.POST.get("file"), name="file")
+            digital_file = get_object_or_404(DigitalFile, pk=file_pk, record=record)
             membership = digital_membership_for(reader=reader, digital_file=digital_file)
             if membership is None:
                 messages.error(request, _("Borrowing needs an active membership at a library."))

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from lending.services.scan import ScanResult, card_scan
 from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_list_for_user
+from library_site.params import BadParameter, looks_like_number, parse_id
 
 
 class _Refusal(Exception):
@@ -101,6 +102,9 @@ def _data(request: HttpRequest) -> dict:
             raise _Refusal(400, "bad_request", gettext("The request is not valid JSON.")) from None
         if not isinstance(data, dict):
             raise _Refusal(400, "bad_request", gettext("The request is not valid JSON."))
+        if any(isinstance(value, str) and "\x00" in value for value in data.values()):
+            # Forms are checked by library_site.middleware; PostgreSQL refuses NUL in text.
+            raise _Refusal(400, "bad_request", gettext("The request contains a character that is not allowed."))
         return data
     return request.POST.dict()
 
@@ -109,7 +113,13 @@ def _desk_library(user, requested) -> Library | None:
     libraries = library_list_for_user(user=user)
     if requested not in (None, ""):
         requested = str(requested).strip()
-        chosen = libraries.filter(pk=int(requested)) if requested.isdigit() else libraries.filter(code=requested)
+        if looks_like_number(requested):
+            try:
+                chosen = libraries.filter(pk=parse_id(requested, name="library"))
+            except BadParameter as error:
+                raise _Refusal(400, "bad_request", error.messages[0]) from None
+        else:
+            chosen = libraries.filter(code=requested)
         library = chosen.first()
         if library is None:
             raise _Refusal(403, "forbidden", gettext("You do not work for this library."))

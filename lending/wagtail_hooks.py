@@ -155,6 +155,7 @@ class LoanViewSet(LibraryScopedViewSet):
         "due_on",
         "returned_at",
         "ended_as",
+        "returned_at_kiosk",
     ]
     list_filter = ["library", "ended_as", "reader_category"]
     search_fields = ["copy__barcode", "copy__record__title", "membership__reader__full_name"]

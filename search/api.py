@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from library_site.params import parse_number
 from search.engines import EngineUnavailable
 from search.selectors import MAX_QUERY_CHARS, catalog_autocomplete, catalog_search, search_request_from_params
 from search.views import portal_library
@@ -81,14 +82,7 @@ def autocomplete_api(request):
         return _error(
             {"q": _("The search text is too long (at most %(max)s characters).") % {"max": MAX_QUERY_CHARS}}, 400
         )
-    try:
-        limit = int(request.GET.get("limit") or 8)
-    except ValueError:
-        return _error({"limit": _("%(name)s must be a whole number.") % {"name": "limit"}}, 400)
-    if not 1 <= limit <= 20:
-        return _error(
-            {"limit": _("%(name)s must be between %(min)s and %(max)s.") % {"name": "limit", "min": 1, "max": 20}}, 400
-        )
+    limit = parse_number(request.GET.get("limit") or "8", name="limit", minimum=1, maximum=20)  # else 400
     try:
         suggestions = catalog_autocomplete(query, library=portal_library(request), user=request.user, limit=limit)
     except EngineUnavailable:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from catalog.models import Grade, Language, MaterialKind, Subject
 from catalog.text import fold
 from library_site.libraries.models import Library
+from library_site.params import id_or_none
 from search.types import FACETS, FacetValue, SearchRequest
 
 # Values shown per facet, the most frequent first (years: the most recent).
@@ -22,7 +23,7 @@ _WORDS = re.compile(r"[^\W_]+")
 def library_names(ids: Iterable) -> dict[int, str]:
     """Libraries' current short names (read at query time, so a renamed library needs no
     reindex)."""
-    ids = {int(pk) for pk in ids if str(pk).isdigit()}
+    ids = {pk for pk in map(id_or_none, map(str, ids)) if pk is not None}
     if not ids:
         return {}
     return {
@@ -84,7 +85,7 @@ def _labels(*, subjects: set[str], grades: set[str], libraries: set[str], names:
     """Label functions per facet, reading the names the values need in one query each."""
     subject_names = dict(Subject.objects.filter(code__in=subjects).values_list("code", "name")) if subjects else {}
     grade_names = dict(Grade.objects.filter(code__in=grades).values_list("code", "name")) if grades else {}
-    missing = {value for value in libraries if not value.isdigit() or int(value) not in names}
+    missing = {value for value in libraries if id_or_none(value) not in names}
     names = {str(pk): name for pk, name in {**names, **library_names(missing)}.items()}
     kinds, languages = dict(MaterialKind.choices), dict(Language.choices)
     return {

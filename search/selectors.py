@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Grade, Language, MaterialKind, Subject
 from catalog.selectors import user_is_library_staff
 from library_site.libraries.models import Library
+from library_site.params import id_or_none, looks_like_number, parse_number
 from search.engines import search_engine
 from search.types import Access, SearchRequest, SearchResult, Sort
 from search.vietnamese import normalise_query
@@ -79,16 +80,7 @@ def _get_int(params: Mapping, name: str, *, minimum: int, maximum: int) -> int |
     value = _get(params, name)
     if not value:
         return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValidationError(_("%(name)s must be a whole number.") % {"name": name}, code=name) from None
-    if not minimum <= number <= maximum:
-        raise ValidationError(
-            _("%(name)s must be between %(min)s and %(max)s.") % {"name": name, "min": minimum, "max": maximum},
-            code=name,
-        )
-    return number
+    return parse_number(value, name=name, minimum=minimum, maximum=maximum)  # BadParameter is a ValidationError
 
 
 def _check_choices(name: str, values: list[str], allowed) -> tuple[str, ...]:
@@ -176,17 +168,19 @@ def _known_codes(name: str, values: list[str], model) -> tuple[str, ...]:
 
 
 def _library_ids(values: list[str]) -> tuple[int, ...]:
-    """Libraries by id or by code (``library=thcs-cau-kieu``)."""
+    """Libraries by id or by code (``library=thcs-cau-kieu``). A value written in digits
+    is an id; one that is no valid id (``²``, 20 digits) is an unknown library."""
     if not values:
         return ()
-    ids = [int(v) for v in values if v.isdigit()]
-    codes = [v for v in values if not v.isdigit()]
-    found = dict(Library.objects.filter(pk__in=ids).values_list("pk", "pk"))
+    keys = {value: id_or_none(value) if looks_like_number(value) else value for value in values}
+    ids = [key for key in keys.values() if isinstance(key, int)]
+    codes = [key for key in keys.values() if isinstance(key, str)]
+    found: dict[int | str, int] = dict(Library.objects.filter(pk__in=ids).values_list("pk", "pk"))
     found |= dict(Library.objects.filter(code__in=codes).values_list("code", "pk"))
-    unknown = [v for v in values if (int(v) if v.isdigit() else v) not in found]
+    unknown = [value if len(value) <= 40 else value[:40] + "…" for value, key in keys.items() if key not in found]
     if unknown:
         raise ValidationError(_("Unknown library: %(values)s.") % {"values": ", ".join(unknown)}, code="library")
-    return tuple(dict.fromkeys(found[int(v) if v.isdigit() else v] for v in values))
+    return tuple(dict.fromkeys(found[keys[value]] for value in values))
 
 
 def catalog_search(request: SearchRequest) -> SearchResult:

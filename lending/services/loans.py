@@ -10,6 +10,7 @@ shelf when a reader waits for its record at this library; a copy on the hold she
 lent only to the reader it waits for; a loan is not renewed while others wait."""
 
 import datetime
+import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,6 +23,8 @@ from catalog.models import Copy, CopyStatus
 from lending.models import ClosedDay, Hold, HoldStatus, Loan, LoanEnd, LoanRule, Membership, MembershipStatus
 from library_site.libraries.models import Library
 from search.indexing import record_changed
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_RULE = {"loan_days": 14, "max_loans": 3, "max_renewals": 1, "hold_pickup_days": 3}
 
@@ -145,9 +148,12 @@ def loan_create(*, membership: Membership, copy: Copy, library: Library, today: 
 
 
 @transaction.atomic
-def loan_return(*, copy: Copy, today: datetime.date | None = None) -> Loan:
+def loan_return(*, copy: Copy, today: datetime.date | None = None, kiosk: str = "") -> Loan:
     """End the copy's open loan. If a reader waits for the record at this library, the
-    copy goes to the hold shelf for them (``hold_for_copy`` tells the desk who)."""
+    copy goes to the hold shelf for them (``hold_for_copy`` tells the desk who).
+    ``kiosk`` names the self-service kiosk the reader returned it at (empty at the desk):
+    the loan records it and the return is logged with it, so a librarian can tell a copy
+    put in the kiosk's return box from one handed over at the desk."""
     from lending.services.holds import hold_trap
 
     copy = Copy.objects.select_for_update().get(pk=copy.pk)
@@ -156,7 +162,12 @@ def loan_return(*, copy: Copy, today: datetime.date | None = None) -> Loan:
         raise LoanRefused(_("Copy %(barcode)s is not on loan.") % {"barcode": copy.barcode}, code="not_on_loan")
     loan.returned_at = timezone.now()
     loan.ended_as = LoanEnd.RETURNED
-    loan.save(update_fields=["returned_at", "ended_as"])
+    loan.returned_at_kiosk = kiosk[: Loan._meta.get_field("returned_at_kiosk").max_length]
+    loan.save(update_fields=["returned_at", "ended_as", "returned_at_kiosk"])
+    if kiosk:
+        logger.info(
+            "Loan %s of copy %s (library %s) returned at kiosk %r", loan.pk, copy.barcode, loan.library_id, kiosk
+        )
     copy_status_set(copy=copy, status=CopyStatus.AVAILABLE)
     hold_trap(copy=copy, today=today)
     return loan

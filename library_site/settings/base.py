@@ -6,6 +6,7 @@ from pathlib import Path
 from django.utils.translation import gettext_lazy as _
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from .email import *  # noqa: F403
 from .env import env_bool, env_int, env_list, env_str
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -62,6 +64,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "library_site.middleware.ContentSecurityPolicyMiddleware",
+    "library_site.middleware.PermissionsPolicyMiddleware",
+    "library_site.middleware.BadParameterMiddleware",
+    "lending.middleware.ReaderSessionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -82,6 +88,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "wagtail.contrib.settings.context_processors.settings",
+                "csp.context_processors.nonce",  # CSP_NONCE for our few inline scripts and styles
             ],
         },
     },
@@ -230,3 +237,40 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "shared": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "django_cache"},
 }
+
+# --- Security headers ------------------------------------------------------------------------
+# Content-Security-Policy (django-csp): our own scripts, styles, fonts and images; inline
+# <script>/<style> only with the request's nonce (nonce="{{ CSP_NONCE }}"); course videos
+# from YouTube (nocookie) and, as files, from any https host. The Wagtail admin gets
+# CONTENT_SECURITY_POLICY_ADMIN_DIRECTIVES (library_site.middleware says why).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "media-src": [SELF, "blob:", "https:"],
+        "frame-src": [SELF, "https://www.youtube-nocookie.com", "https://www.youtube.com"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+CSP_ADMIN_PATH_PREFIXES = ["/admin/", "/django-admin/"]
+CONTENT_SECURITY_POLICY_ADMIN_DIRECTIVES = {
+    **CONTENT_SECURITY_POLICY["DIRECTIVES"],
+    "script-src": [SELF, UNSAFE_INLINE],
+    "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:", "blob:", "https://www.gravatar.com"],
+}
+# Permissions-Policy: these browser features are off everywhere; a view opts in for its
+# own origin with library_site.middleware.allow_features (the kiosk's camera).
+PERMISSIONS_POLICY_DENY = ["camera", "microphone", "geolocation", "payment", "usb"]
+
+# --- Reader sessions -------------------------------------------------------------------------
+# Readers sign in on shared school PCs: their session ends when the browser closes and
+# after this many seconds without a request (lending.middleware). Staff sessions keep
+# Django's defaults.
+READER_SESSION_IDLE_SECONDS = env_int("READER_SESSION_IDLE_SECONDS", 7200)

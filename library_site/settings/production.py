@@ -1,5 +1,6 @@
 """Production: PostgreSQL and Elasticsearch from the environment, served by gunicorn,
-static files by WhiteNoise. Refuses to start without SECRET_KEY."""
+static files by WhiteNoise. Refuses to start without SECRET_KEY, with DEBUG on, or with
+an email backend that writes mail into logs or memory instead of sending it."""
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -7,6 +8,11 @@ from .base import *  # noqa: F403
 from .env import env_bool, env_int, env_list, env_required
 
 DEBUG = env_bool("DEBUG", False)
+if DEBUG:
+    raise ImproperlyConfigured(
+        "DEBUG must be off in production: error pages would show settings, queries and readers' data. "
+        "Unset DEBUG, or use library_site.settings.dev on a development machine."
+    )
 SECRET_KEY = env_required("SECRET_KEY", why="production signs sessions, cards and links with it.")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure"):
     raise ImproperlyConfigured(
@@ -36,3 +42,17 @@ SESSION_COOKIE_HTTPONLY = True
 # break previews; SAMEORIGIN still blocks framing by other sites.
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+
+# Reader notices and password reset links are personal: mail written to the console (the
+# default in base), a file or memory would end up in logs or be lost. The dummy backend,
+# which drops mail, stays allowed for benchmarks.
+MAIL_BACKENDS_NOT_FOR_PRODUCTION = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+if EMAIL_BACKEND in MAIL_BACKENDS_NOT_FOR_PRODUCTION:  # noqa: F405
+    raise ImproperlyConfigured(
+        f"EMAIL_BACKEND={EMAIL_BACKEND} would write reader notices and password reset links into logs or "  # noqa: F405
+        "memory: set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and the EMAIL_HOST variables."
+    )

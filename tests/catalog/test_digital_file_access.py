@@ -260,6 +260,24 @@ def test_range_past_the_end_is_clipped(client, audio):
     assert body(response) == WAV[-5:]
 
 
+@pytest.mark.parametrize("start", ["9" * 5000, "9" * 20, "١٢", "²"])
+def test_a_range_start_of_huge_or_non_ascii_digits_is_refused_with_416_not_a_server_error(client, audio, start):
+    # int() of 5,000 digits raises, and "١٢" (Arabic-Indic digits) is no byte offset
+    response = get(client, None, audio, Range=f"bytes={start}-")
+
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(WAV)}"
+
+
+@pytest.mark.parametrize("spec", ["0-" + "9" * 5000, "-" + "9" * 5000, "0-" + "9" * 20])
+def test_a_range_end_of_huge_digits_reaches_past_the_end_and_is_clipped(client, audio, spec):
+    response = get(client, None, audio, Range=f"bytes={spec}")
+
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 0-{len(WAV) - 1}/{len(WAV)}"
+    assert body(response) == WAV
+
+
 @pytest.mark.parametrize("header", [f"bytes={len(WAV)}-", "bytes=50-10", "bytes=abc", "bytes=-0"])
 def test_unsatisfiable_range_is_refused_with_416(client, audio, header):
     response = get(client, None, audio, Range=header)

@@ -2,7 +2,7 @@ import datetime
 import re
 
 from django.core import signing
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 
 import pytest
@@ -11,7 +11,7 @@ from catalog.models import CopyStatus
 from lending.card_codes import card_payload
 from lending.kiosk_views import COOKIE_SALT, KIOSK_COOKIE, SESSION_KEY
 from lending.models import Loan
-from lending.services.loans import loan_create
+from lending.services.loans import loan_create, loan_return
 from lending.services.readers import reader_account_ensure
 from tests.factories.catalog import CopyFactory
 
@@ -396,3 +396,79 @@ def test_a_second_copy_on_the_same_card(kiosk, reader_card, record, library):
 
     assert _result(page).startswith("ok: Borrowed")
     assert page.count('class="kiosk-loan"') == 2
+
+
+# --- Returns at the kiosk are recorded with the kiosk ----------------------------------------
+
+
+def test_a_return_at_the_kiosk_is_recorded_with_the_kiosks_name(kiosk, reader_card, reader_membership, copy, caplog):
+    loan = loan_create(membership=reader_membership, copy=copy, library=copy.library)
+    _scan(kiosk, card_payload(reader_card))
+    kiosk.post(KIOSK, {"action": "return"})
+
+    with caplog.at_level("INFO", logger="lending.services.loans"):
+        _scan(kiosk, "CK000001")
+
+    loan.refresh_from_db()
+    assert loan.returned_at is not None
+    assert loan.returned_at_kiosk == "Góc đọc tầng 1"
+    assert "returned at kiosk 'Góc đọc tầng 1'" in caplog.text
+
+
+def test_a_return_at_the_desk_names_no_kiosk(reader_membership, copy):
+    loan = loan_create(membership=reader_membership, copy=copy, library=copy.library)
+
+    loan_return(copy=copy)
+
+    loan.refresh_from_db()
+    assert loan.returned_at_kiosk == ""
+
+
+def test_the_loans_admin_lists_where_a_copy_was_returned(kiosk, reader_card, reader_membership, copy, superuser):
+    loan_create(membership=reader_membership, copy=copy, library=copy.library)
+    _scan(kiosk, card_payload(reader_card))
+    kiosk.post(KIOSK, {"action": "return"})
+    _scan(kiosk, "CK000001")
+    kiosk.force_login(superuser)
+
+    listing = kiosk.get("/admin/snippets/lending/loan/").content.decode()
+
+    assert "Returned at kiosk" in listing
+    assert "Góc đọc tầng 1" in listing
+
+
+# --- Bad input and the camera ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("loan_id", ["²", "9" * 20, "9" * 5000, "-1", "1e3", " ", "١٢", "abc"])
+def test_renewing_a_loan_id_that_is_no_id_is_refused_in_words(kiosk, reader_card, reader_membership, copy, loan_id):
+    loan_create(membership=reader_membership, copy=copy, library=copy.library)
+    _scan(kiosk, card_payload(reader_card))
+
+    response = kiosk.post(KIOSK, {"action": "renew", "loan": loan_id})
+
+    assert response.status_code == 302
+    assert _result(_page(kiosk)) == "error: This loan is not on your card."
+
+
+def test_the_kiosk_may_use_the_camera_and_no_other_device(kiosk):
+    response = kiosk.get(KIOSK)
+
+    assert response.status_code == 200
+    policy = response["Permissions-Policy"]
+    assert "camera=(self)" in policy
+    assert "microphone=()" in policy
+    assert "geolocation=()" in policy
+
+
+def test_the_readers_history_names_the_return_kiosk(kiosk, reader, reader_card, reader_membership, copy):
+    loan_create(membership=reader_membership, copy=copy, library=copy.library)
+    _scan(kiosk, card_payload(reader_card))
+    kiosk.post(KIOSK, {"action": "return"})
+    _scan(kiosk, "CK000001")
+    at_home = Client(HTTP_ACCEPT_LANGUAGE="en")
+    at_home.force_login(reader_account_ensure(reader=reader))
+
+    history = at_home.get("/ban-doc/muon/").content.decode()
+
+    assert "(at the kiosk Góc đọc tầng 1)" in history

@@ -15,11 +15,19 @@ from library_site.settings import env
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 # Variables of the test run itself that must not leak into the environment under test.
-INHERITED_VARIABLES_TO_DROP = {"DATABASE_URL", "SECRET_KEY", "ELASTICSEARCH_URL", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+INHERITED_VARIABLES_TO_DROP = {
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "ELASTICSEARCH_URL",
+    "DEBUG",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "EMAIL_BACKEND",
+}
 PRODUCTION_ENV = {
     "SECRET_KEY": secrets.token_urlsafe(64),
     "ALLOWED_HOSTS": "thuvien.example.edu.vn",
     "DATABASE_URL": "sqlite:////tmp/library-settings-test.sqlite3",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -51,6 +59,37 @@ def test_production_refuses_a_weak_secret_key():
     )
     assert result.returncode != 0
     assert "too weak" in result.stderr
+
+
+@pytest.mark.parametrize("debug", ["1", "true", "on"])
+def test_production_refuses_to_start_with_debug_on(debug):
+    environ = {**PRODUCTION_ENV, "DEBUG": debug}
+    result = _run("import django; django.setup()", "library_site.settings.production", environ)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "DEBUG must be off in production" in result.stderr
+
+
+@pytest.mark.parametrize("backend", ["console", "locmem", "filebased", None])
+def test_production_refuses_an_email_backend_that_keeps_mail_in_logs_or_memory(backend):
+    # Given the console backend by name, the in-memory or file one, or no EMAIL_BACKEND at
+    # all (base settings default to the console)
+    environ = {k: v for k, v in PRODUCTION_ENV.items() if k != "EMAIL_BACKEND"}
+    if backend:
+        environ["EMAIL_BACKEND"] = f"django.core.mail.backends.{backend}.EmailBackend"
+
+    result = _run("import django; django.setup()", "library_site.settings.production", environ)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "would write reader notices and password reset links" in result.stderr
+
+
+def test_production_starts_with_smtp_mail_and_debug_off():
+    assert _setting("EMAIL_BACKEND", "library_site.settings.production", {**PRODUCTION_ENV, "DEBUG": "0"}) == (
+        "django.core.mail.backends.smtp.EmailBackend"
+    )
 
 
 def test_production_passes_the_deployment_checklist():
