@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lending', '0004_holds_digital_loans_notices'),
+        ('lending', '0005_personal_data_log'),
     ]
 
     operations = [
