@@ -22,6 +22,8 @@ from defusedxml import DefusedXmlException
 from defusedxml.sax import make_parser
 from pymarc.marcxml import XmlHandler
 
+from library_site.spreadsheets import cell_unescape
+
 from .vocabulary import ColumnSet
 
 CSV = "csv"
@@ -218,10 +220,7 @@ def _delimiter_guess(text: str, columns: ColumnSet) -> str:
 def _csv_cell(value: str) -> str:
     """A cell without surrounding spaces and without the apostrophe the export puts before
     a value a spreadsheet would take for a formula ("'=…", "'+…", "'-…", "'@…")."""
-    value = value.strip()
-    if value.startswith("'") and value[1:2] in {"=", "+", "-", "@"}:
-        return value[1:]
-    return value
+    return cell_unescape(value.strip()).strip()
 
 
 def csv_rows(data: bytes, *, columns: ColumnSet) -> list[tuple[int, list[str]]]:
