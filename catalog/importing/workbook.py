@@ -47,10 +47,6 @@ from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, fr
 RATIO_CHECK_FROM = 1024 * 1024  # small parts (rels, a short sheet) may compress very well
 _REFERENCE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,9})$")
 _ROW_NUMBER = re.compile(r"^\d{1,9}$")
-_OFFICE_DOCUMENT = "/officeDocument"
-_WORKSHEET = "/worksheet"
-_SHARED_STRINGS = "/sharedStrings"
-_STYLES = "/styles"
 
 
 class WorkbookRefused(Exception):
@@ -191,13 +187,13 @@ class Workbook:
             elif tag == "sheet":
                 relation = next((v for k, v in element.attrib.items() if _local(k) == "id"), None)
                 kind, path = relations.get(relation, ("", ""))
-                if kind.endswith(_WORKSHEET) and path in self.names:
+                if kind == "worksheet" and path in self.names:
                     self.sheets.append(_Sheet(name=element.get("name", ""), path=path))
         if not self.sheets:
             raise WorkbookRefused(_("The Excel workbook has no worksheet."))
-        by_kind = {kind.rsplit("/", 1)[-1]: path for kind, path in relations.values()}
-        self.strings = self._shared_strings(by_kind.get(_SHARED_STRINGS[1:]))
-        self.date_styles, self.duration_styles = self._date_styles(by_kind.get(_STYLES[1:]))
+        by_kind = dict(relations.values())
+        self.strings = self._shared_strings(by_kind.get("sharedStrings"))
+        self.date_styles, self.duration_styles = self._date_styles(by_kind.get("styles"))
 
     # --- The parts -----------------------------------------------------------------------
     def _check_zip(self) -> None:
@@ -236,7 +232,9 @@ class Workbook:
                 raise _refuse_damaged(exc) from exc
 
     def _relations(self, part: str) -> dict[str, tuple[str, str]]:
-        """{relation id: (type, part path)} of ``part``'s relationships."""
+        """{relation id: (kind, part path)} of ``part``'s relationships; the kind is the last
+        word of the relationship type ("worksheet", "sharedStrings", "officeDocument"…),
+        which is the same in transitional and strict OOXML."""
         folder, name = posixpath.split(part)
         rels = posixpath.join(folder, "_rels", name + ".rels")
         relations = {}
@@ -246,12 +244,13 @@ class Workbook:
             if event == "start" and _local(element.tag) == "Relationship":
                 target = element.get("Target", "")
                 path = target.lstrip("/") if target.startswith("/") else posixpath.join(folder, target)
-                relations[element.get("Id")] = (element.get("Type", ""), posixpath.normpath(path))
+                kind = element.get("Type", "").rsplit("/", 1)[-1]
+                relations[element.get("Id")] = (kind, posixpath.normpath(path))
         return relations
 
     def _office_document(self) -> str:
         for kind, path in self._relations("").values():
-            if kind.endswith(_OFFICE_DOCUMENT) and path in self.names:
+            if kind == "officeDocument" and path in self.names:
                 return path
         if "xl/workbook.xml" in self.names:
             return "xl/workbook.xml"
