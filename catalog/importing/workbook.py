@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from xml.etree.ElementTree import ParseError
 
 from django.conf import settings
-from django.utils.formats import number_format
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
 from defusedxml import DefusedXmlException
@@ -81,8 +81,8 @@ class Limits:
 
 
 def grouped(number: int) -> str:
-    """1,000,000 in English, 1.000.000 in Vietnamese."""
-    return number_format(number, force_grouping=True)
+    """1,000,000 in English, 1.000.000 in Vietnamese (whose Django formats do not group)."""
+    return f"{number:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
 
 
 def column_letters(number: int) -> str:
