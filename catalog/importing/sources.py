@@ -26,7 +26,7 @@ from pymarc.marcxml import XmlHandler
 from library_site.spreadsheets import cell_unescape
 
 from .vocabulary import ColumnSet
-from .workbook import Limits, WorkbookRefused, grouped, too_many_values, workbook_open
+from .workbook import Limits, WorkbookRefused, grouped, too_many_values, workbook_open, zip_members_check
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -278,7 +278,10 @@ def xlsx_rows(data: bytes, *, columns: ColumnSet) -> list[tuple[int, list[str]]]
     its first sheet), numbered as Excel shows them. The workbook is read by
     ``workbook.Workbook``, which refuses it as soon as it passes the import limits."""
     try:
+        zip_members_check(data, limits=Limits.from_settings())
         archive = zipfile.ZipFile(io.BytesIO(data))
+    except WorkbookRefused as refused:
+        raise FileRefused(refused.message) from refused
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise FileRefused(_("The file looks like a ZIP archive or Excel workbook but is damaged.")) from exc
     with archive:

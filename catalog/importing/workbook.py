@@ -160,6 +160,32 @@ def too_many_values(limits: Limits) -> WorkbookRefused:
     )
 
 
+def too_many_parts(count: int, limits: Limits) -> WorkbookRefused:
+    return WorkbookRefused(
+        _("The workbook is made of %(count)d parts, more than an Excel file has (at most %(limit)d).")
+        % {"count": count, "limit": limits.members}
+    )
+
+
+def zip_members_check(data: bytes, *, limits: Limits) -> None:
+    """Refuse a ZIP whose end record declares more than ``limits.members`` parts, before
+    ``zipfile`` reads its central directory (a ``ZipInfo`` per part: a few hundred bytes
+    each, so millions of empty parts would cost gigabytes). A ZIP64 file keeps the count
+    in its ZIP64 end record; anything unusual is left to ``zipfile`` and the count check
+    after it."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 22 - 65_535))
+    if end < 0 or end + 22 > len(data):
+        return
+    count = int.from_bytes(data[end + 10 : end + 12], "little")
+    locator = end - 20
+    if count == 0xFFFF and locator >= 0 and data[locator : locator + 4] == b"PK\x06\x07":
+        offset = int.from_bytes(data[locator + 8 : locator + 16], "little")
+        if data[offset : offset + 4] == b"PK\x06\x06":
+            count = int.from_bytes(data[offset + 32 : offset + 40], "little")
+    if count > limits.members:
+        raise too_many_parts(count, limits)
+
+
 @dataclass
 class _Sheet:
     name: str
@@ -200,10 +226,7 @@ class Workbook:
         limits = self.limits
         members = self.archive.infolist()
         if len(members) > limits.members:
-            raise WorkbookRefused(
-                _("The workbook is made of %(count)d parts, more than an Excel file has (at most %(limit)d).")
-                % {"count": len(members), "limit": limits.members}
-            )
+            raise too_many_parts(len(members), limits)
         if sum(member.file_size for member in members) > limits.unzipped_bytes:
             raise WorkbookRefused(
                 _("The workbook unpacks to more than %(limit)d MB. Split it into smaller files.")
