@@ -8,7 +8,8 @@ that inflates a thousandfold do the same in other ways. So this module does not 
 the file to ``openpyxl.load_workbook`` (which also parses a sheet without a dimension
 to its end just to size it); it reads the parts itself, in one pass each:
 
-1. **The ZIP** (before any XML is parsed): at most ``members`` parts, their unpacked
+1. **The ZIP** (before any XML is parsed): at most ``members`` parts (counted from the
+   ZIP's end record before ``zipfile`` reads its directory), their unpacked
    sizes together at most ``unzipped_bytes``, and no part over 1 MB unpacking to more
    than ``ratio`` times its packed size (100, Apache POI's ``ZipSecureFile`` default).
    ``zipfile`` never inflates a part beyond the size it declares, so these sizes bound
