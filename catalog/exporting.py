@@ -17,12 +17,12 @@ and copies (record codes are given anew). The MARC fields are those the import r
         $p barcode, $o call number, $c shelf location
 
 Leader: record type (06) from the kind, 09 ``a`` (UTF-8). Withdrawn copies are left out.
-CSV is UTF-8 with a BOM so Excel shows Vietnamese letters; a cell that would start with
-``=``, ``+``, ``-`` or ``@`` gets a leading apostrophe so spreadsheets do not run it as a
-formula (the import removes that apostrophe again)."""
+CSV is UTF-8 with a BOM so Excel shows Vietnamese letters; a cell a spreadsheet would take
+for a formula gets a leading apostrophe (``library_site.spreadsheets.cell_escape``; the
+import removes that apostrophe again)."""
 
-import csv
 import io
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -53,10 +53,10 @@ from catalog.models import (
     Record,
 )
 from library_site.libraries.models import Library
+from library_site.spreadsheets import csv_bytes
 
 FORMATS = ("csv", "marc", "marcxml")
 CHUNK = 1000
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MARC_FIELD_BYTES = 9000  # a MARC field holds at most 9,999 bytes
 
@@ -104,10 +104,6 @@ def _most_common(values: list[str]) -> str:
 
 
 # --- CSV -------------------------------------------------------------------------------
-def _csv_safe(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
 def _csv_values(record: Record) -> dict[str, str]:
     copies = record.export_copies
     return {
@@ -138,13 +134,9 @@ def _csv_values(record: Record) -> dict[str, str]:
 def _csv(records: Iterator[Record]) -> bytes:
     columns = [column for column in COLUMNS if column.key == "code"]
     columns += [column for column in COLUMNS if column.key != "code"]
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([column.vietnamese for column in columns])
-    for record in records:
-        values = _csv_values(record)
-        writer.writerow([_csv_safe(values[column.key]) for column in columns])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    heading = [column.vietnamese for column in columns]
+    rows = ([_csv_values(record)[column.key] for column in columns] for record in records)
+    return csv_bytes(itertools.chain([heading], rows))
 
 
 # --- MARC ------------------------------------------------------------------------------

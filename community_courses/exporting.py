@@ -1,9 +1,10 @@
 """Survey results and participation counts as JSON, CSV and XLSX.
 
 Every format is built from the same tables (``survey_results_tables``), so a figure
-hidden on screen for a small group is hidden in every file too."""
+hidden on screen for a small group is hidden in every file too. CSV and XLSX cells go
+through ``library_site.spreadsheets``: participants' free text (answers, names of groups
+and wards) is never written as a formula."""
 
-import csv
 import dataclasses
 import datetime
 import io
@@ -13,6 +14,8 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+
+from library_site.spreadsheets import csv_text, xlsx_append
 
 from .selectors.participation import ParticipationReport
 from .selectors.survey_results import PhaseItem, SurveyResults
@@ -151,16 +154,12 @@ def participation_tables(report: ParticipationReport) -> list[Table]:
 def tables_csv(tables: list[Table]) -> str:
     """One CSV file: each table under its title, separated by an empty line. UTF-8 with
     a byte-order mark so Excel shows Vietnamese correctly."""
-    buffer = io.StringIO()
-    buffer.write("\ufeff")
-    writer = csv.writer(buffer)
+    lines = []
     for number, (title, header, rows) in enumerate(tables):
         if number:
-            writer.writerow([])
-        writer.writerow([title])
-        writer.writerow(header)
-        writer.writerows(rows)
-    return buffer.getvalue()
+            lines.append([])
+        lines += [[title], header, *rows]
+    return csv_text(lines)
 
 
 def tables_xlsx(tables: list[Table]) -> bytes:
@@ -168,11 +167,11 @@ def tables_xlsx(tables: list[Table]) -> bytes:
     workbook.remove(workbook.active)
     for title, header, rows in tables:
         sheet = workbook.create_sheet(title=title[:31])
-        sheet.append(header)
+        xlsx_append(sheet, header)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
         sheet.freeze_panes = "A2"
         for index, column in enumerate(header, start=1):
             longest = max([len(str(column)), *(len(str(row[index - 1])) for row in rows[:200] if len(row) >= index)])

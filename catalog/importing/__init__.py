@@ -10,6 +10,11 @@ MARC ``collection`` or ``record`` element, any or no namespace), XLSX (a ZIP wit
 what to do), otherwise CSV (delimiter ``,``, ``;`` or tab: the one under which a line
 reads as the most known headings).
 
+**Limits.** CSV and XLSX are refused, with what to do, as soon as they pass
+``IMPORT_MAX_ROWS`` rows, ``IMPORT_MAX_COLUMNS`` columns or ``IMPORT_MAX_CELLS`` values;
+an XLSX also when its ``<dimension>`` claims more, or its ZIP is a likely bomb (see
+``workbook``, which reads XLSX without openpyxl's padding to the claimed size).
+
 **Text.** CSV: UTF-8 with or without BOM (also UTF-16 with BOM, Excel's "Unicode
 Text"); when the bytes are not UTF-8 but read as Vietnamese in Windows-1258, as CP1258
 (whose tone marks are combining characters, so everything is NFC-normalised after

@@ -10,19 +10,23 @@ import re
 import unicodedata
 import warnings
 import zipfile
+from contextlib import closing
 from dataclasses import dataclass, field
+from itertools import islice
 from xml.sax import SAXException, SAXParseException
 from xml.sax.handler import feature_namespaces
 
 from django.utils.translation import gettext as _
 
-import openpyxl
 import pymarc
 from defusedxml import DefusedXmlException
 from defusedxml.sax import make_parser
 from pymarc.marcxml import XmlHandler
 
+from library_site.spreadsheets import cell_unescape
+
 from .vocabulary import ColumnSet
+from .workbook import Limits, WorkbookRefused, grouped, too_many_values, workbook_open, zip_members_check
 
 CSV = "csv"
 XLSX = "xlsx"
@@ -30,6 +34,7 @@ MARC = "marc"
 MARCXML = "marcxml"
 
 HEADER_SEARCH_ROWS = 10  # a title line or two above the headings is fine
+CSV_FIELD_MAX = 10 * 1024 * 1024  # characters in one CSV cell
 END_OF_RECORD = b"\x1d"
 END_OF_FIELD = b"\x1e"
 
@@ -218,55 +223,86 @@ def _delimiter_guess(text: str, columns: ColumnSet) -> str:
 def _csv_cell(value: str) -> str:
     """A cell without surrounding spaces and without the apostrophe the export puts before
     a value a spreadsheet would take for a formula ("'=…", "'+…", "'-…", "'@…")."""
-    value = value.strip()
-    if value.startswith("'") and value[1:2] in {"=", "+", "-", "@"}:
-        return value[1:]
-    return value
+    return cell_unescape(value.strip()).strip()
+
+
+def _csv_refuse_beyond(limits: Limits, line: int, cells: list[str], count: int) -> None:
+    if line > limits.rows:
+        raise FileRefused(
+            _(
+                "Row %(row)s of the CSV file has a value; an import takes at most %(limit)s rows. "
+                "Split the file into smaller ones."
+            )
+            % {"row": grouped(line), "limit": grouped(limits.rows)}
+        )
+    if len(cells) > limits.columns:
+        raise FileRefused(
+            _(
+                "Row %(row)s of the CSV file has %(count)d columns; an import takes at most %(limit)d. "
+                "Delete the columns to the right of your data."
+            )
+            % {"row": grouped(line), "count": len(cells), "limit": limits.columns}
+        )
+    if count > limits.cells:
+        raise FileRefused(too_many_values(limits).message)
 
 
 def csv_rows(data: bytes, *, columns: ColumnSet) -> list[tuple[int, list[str]]]:
-    """Every row of a CSV file with its spreadsheet line number (a row whose cell holds
-    line breaks is still one row, as in Excel)."""
+    """Every row with a value of a CSV file, with its spreadsheet line number (a row whose
+    cell holds line breaks is still one row, as in Excel) and without its trailing empty
+    cells; the file is refused as soon as it passes the import limits (``Limits``)."""
     text, _encoding = text_decode(data)
-    csv.field_size_limit(10 * 1024 * 1024)
+    limits = Limits.from_settings()
+    csv.field_size_limit(CSV_FIELD_MAX)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter_guess(text, columns))
+    rows, count = [], 0
     try:
-        return [(line, [_csv_cell(cell) for cell in cells]) for line, cells in enumerate(reader, start=1)]
+        for line, raw in enumerate(reader, start=1):
+            cells = [_csv_cell(cell) for cell in raw]
+            while cells and not cells[-1]:
+                cells.pop()
+            if not cells:
+                continue
+            count += sum(1 for cell in cells if cell)
+            _csv_refuse_beyond(limits, line, cells, count)
+            rows.append((line, cells))
     except csv.Error as exc:
         raise FileRefused(
             _("The CSV file cannot be read near row %(row)d: %(reason)s") % {"row": reader.line_num, "reason": exc}
         ) from exc
+    return rows
 
 
 def xlsx_rows(data: bytes, *, columns: ColumnSet) -> list[tuple[int, list[str]]]:
-    """The rows of the workbook's first sheet that has catalog headings (else its first
-    sheet), numbered as Excel shows them."""
+    """The rows with a value of the workbook's first sheet that has catalog headings (else
+    its first sheet), numbered as Excel shows them. The workbook is read by
+    ``workbook.Workbook``, which refuses it as soon as it passes the import limits."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile as exc:
+        zip_members_check(data, limits=Limits.from_settings())
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except WorkbookRefused as refused:
+        raise FileRefused(refused.message) from refused
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError) as exc:
         raise FileRefused(_("The file looks like a ZIP archive or Excel workbook but is damaged.")) from exc
-    if not any(name.startswith("xl/") for name in names):
-        raise FileRefused(
-            _("This ZIP file is not an Excel workbook (.xlsx). Upload a .xlsx, a CSV UTF-8 file or a MARC file.")
-        )
-    try:
-        workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds of errors for damaged files
-        raise FileRefused(_("The Excel workbook cannot be read: %(reason)s") % {"reason": exc}) from exc
-    try:
-        sheets = []
-        for worksheet in workbook.worksheets:
-            rows = [
-                (line, [_cell_text(value) for value in values])
-                for line, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1)
-            ]
-            sheets.append(rows)
-            if any(columns.required <= _recognised(cells, columns) for _line, cells in rows[:HEADER_SEARCH_ROWS]):
-                return rows
-        return sheets[0] if sheets else []
-    finally:
-        workbook.close()
+    with archive:
+        if not any(name.startswith("xl/") for name in archive.namelist()):
+            raise FileRefused(
+                _("This ZIP file is not an Excel workbook (.xlsx). Upload a .xlsx, a CSV UTF-8 file or a MARC file.")
+            )
+        try:
+            book = workbook_open(archive)
+            chosen = book.sheets[0]
+            for sheet in book.sheets:
+                with closing(book.rows(sheet)) as rows:
+                    head = [
+                        [_cell_text(value) for value in values] for _line, values in islice(rows, HEADER_SEARCH_ROWS)
+                    ]
+                if any(columns.required <= _recognised(cells, columns) for cells in head):
+                    chosen = sheet
+                    break
+            return [(line, [_cell_text(value) for value in values]) for line, values in book.rows(chosen)]
+        except WorkbookRefused as refused:
+            raise FileRefused(refused.message) from refused
 
 
 # --- MARC21 binary ---------------------------------------------------------------------

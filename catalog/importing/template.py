@@ -1,12 +1,13 @@
 """The downloadable import template: the column headings and one example row."""
 
-import csv
 import io
 
 from django.utils.translation import gettext as _
 
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
+
+from library_site.spreadsheets import csv_bytes, xlsx_append
 
 from .vocabulary import COLUMNS, IGNORED_COLUMNS
 
@@ -68,17 +69,13 @@ def catalog_import_template(*, format: str) -> bytes:
     headings = [column.vietnamese for column in TEMPLATE_COLUMNS]
     example = [EXAMPLE_ROW.get(column.key, "") for column in TEMPLATE_COLUMNS]
     if format == "csv":
-        buffer = io.StringIO(newline="")
-        writer = csv.writer(buffer, lineterminator="\r\n")
-        writer.writerow(headings)
-        writer.writerow(example)
-        return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+        return csv_bytes([headings, example])
     if format == "xlsx":
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = "Danh mục"
-        sheet.append(headings)
-        sheet.append(example)
+        xlsx_append(sheet, headings)
+        xlsx_append(sheet, example)
         fill = PatternFill("solid", fgColor="DDEBF7")
         for cell in sheet[1]:
             cell.font = Font(bold=True)
@@ -93,7 +90,7 @@ def catalog_import_template(*, format: str) -> bytes:
         for cell in guide[1]:
             cell.font = Font(bold=True)
         for row in _help_rows():
-            guide.append(list(row))
+            xlsx_append(guide, row)
         guide.column_dimensions["A"].width = 20
         guide.column_dimensions["B"].width = 100
         buffer = io.BytesIO()

@@ -6,3 +6,8 @@ class LibrariesConfig(AppConfig):
     name = "library_site.libraries"
     label = "libraries"
     verbose_name = _("Libraries")
+
+    def ready(self):
+        from library_site.spreadsheets import wagtail_exports_escape
+
+        wagtail_exports_escape()

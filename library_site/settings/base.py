@@ -200,6 +200,16 @@ PORTAL_PORT = env_int("PORTAL_PORT", 8000)
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", "") or VAR_DIR / "private")
 # The largest digital file a librarian may upload (bytes).
 CATALOG_MAX_FILE_SIZE = env_int("CATALOG_MAX_FILE_SIZE", 500 * 1024 * 1024)
+# Bounds of a CSV or Excel import (catalog, curriculum, roster), checked while the file is
+# read so that a small crafted workbook cannot claim a million rows (catalog.importing.workbook):
+# rows, columns and values; for .xlsx also its unpacked size, the inflation of any part over
+# 1 MB and its number of parts.
+IMPORT_MAX_ROWS = env_int("IMPORT_MAX_ROWS", 100_000)
+IMPORT_MAX_COLUMNS = env_int("IMPORT_MAX_COLUMNS", 100)
+IMPORT_MAX_CELLS = env_int("IMPORT_MAX_CELLS", 3_000_000)
+IMPORT_MAX_UNZIPPED_BYTES = env_int("IMPORT_MAX_UNZIPPED_BYTES", 256 * 1024 * 1024)
+IMPORT_MAX_ZIP_RATIO = env_int("IMPORT_MAX_ZIP_RATIO", 100)
+IMPORT_MAX_ZIP_MEMBERS = env_int("IMPORT_MAX_ZIP_MEMBERS", 1000)
 
 # --- Readers ---------------------------------------------------------------------------------
 # Days after a reader's last membership ended before `anonymise_readers` removes their

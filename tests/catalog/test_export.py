@@ -201,3 +201,37 @@ def test_every_kind_language_and_access_level_survives_a_marc_round_trip(library
 
     assert snapshot() == before
     assert DigitalFile.objects.count() == 0
+
+
+def test_csv_export_escapes_every_formula_a_librarian_typed_and_the_import_reads_it_back(library):
+    # Given a record whose title, author and publisher a spreadsheet would run as formulas
+    RecordFactory(
+        library=library,
+        title="-2+3+cmd|' /C calc'!A0",
+        authors=["@SUM(A1:A9)"],
+        publisher='=HYPERLINK("http://evil.example","Nhà xuất bản")',
+        year=2021,
+    )
+
+    # When the catalog is exported as CSV
+    data = catalog_export(records=Record.objects.all(), format="csv")
+
+    # Then each of them is text behind a quote, no cell starts a formula, the rest is as typed
+    header, *rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    [row] = [dict(zip(header, values, strict=True)) for values in rows]
+    assert (row["Nhan đề"], row["Tác giả"], row["Nhà xuất bản"], row["Năm xuất bản"]) == (
+        "'-2+3+cmd|' /C calc'!A0",
+        "'@SUM(A1:A9)",
+        '\'=HYPERLINK("http://evil.example","Nhà xuất bản")',
+        "2021",
+    )
+    assert not [cell for cell in row.values() if cell.lstrip().startswith(("=", "+", "-", "@"))]
+    # And importing the file gives back the text as it was typed
+    catalog_empty()
+    assert catalog_import(library=library, filename="export.csv", data=data).committed
+    record = Record.objects.get()
+    assert (record.title, record.publisher, record.contributors.get().name) == (
+        "-2+3+cmd|' /C calc'!A0",
+        '=HYPERLINK("http://evil.example","Nhà xuất bản")',
+        "@SUM(A1:A9)",
+    )

