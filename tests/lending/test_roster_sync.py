@@ -52,7 +52,7 @@ def test_new_school_year_promotes_classes_and_closes_those_who_left(library):
     _sync(library, ROSTER)
     next_year = HEADER + "7900012345,Trần Minh Anh,02/09/2013,8A3,Nữ\n7900012347,Nguyễn Thị Cẩm Tú,30/04/2012,9A1,Nữ\n"
 
-    report = _sync(library, next_year)
+    report = _sync(library, next_year, full=True, confirm_leaves=1)
 
     assert (report.changed, report.left) == (2, 1)
     assert Membership.objects.get(reader__id_number="7900012345").class_name == "8A3"
@@ -65,7 +65,7 @@ def test_new_school_year_promotes_classes_and_closes_those_who_left(library):
 
 def test_a_student_who_comes_back_is_active_again_with_a_new_card(library):
     _sync(library, ROSTER)
-    _sync(library, HEADER + "7900012345,Trần Minh Anh,02/09/2013,7A3,Nữ\n")
+    _sync(library, HEADER + "7900012345,Trần Minh Anh,02/09/2013,7A3,Nữ\n", full=True, confirm_leaves=2)
 
     report = _sync(library, ROSTER)
 
@@ -98,7 +98,7 @@ def test_a_resident_who_is_also_a_student_keeps_one_identity(library, other_libr
 
 
 def test_a_student_roster_leaves_teachers_and_residents_alone(library, teacher):
-    report = _sync(library, ROSTER)
+    report = _sync(library, ROSTER, full=True)
 
     assert report.left == 0
     assert teacher.memberships.get().status == MembershipStatus.ACTIVE
