@@ -10,7 +10,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
+
+from wagtail.users.models import UserProfile
 
 import pytest
 
@@ -34,6 +36,16 @@ def _roster(numbers, class_name: str = "7A1") -> bytes:
 
 
 CLASS_LIST = _roster([0, 1, 99], class_name="8A1")  # two students of the school, one new
+
+
+@pytest.fixture(autouse=True)
+def english(librarian):
+    """The assertions read the English source strings, whatever translations are compiled."""
+    profile = UserProfile.get_for_user(librarian)
+    profile.preferred_language = "en"
+    profile.save()
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -239,6 +251,7 @@ def test_admin_undo_leaves_by_the_librarys_staff_only(client, library, school, l
 
     client.force_login(librarian)
     assert undo_url in client.get(ROSTER_URL).content.decode()
+    assert "marked 2 members as left" in client.get(undo_url).content.decode()  # asks first
     client.post(undo_url)
 
     assert _statuses(school) == {MembershipStatus.ACTIVE: 20}
