@@ -286,7 +286,8 @@ def roster_sync(
     ``ROSTER_MAX_LEAVE_SHARE`` allows need ``confirm_leaves`` equal to their number,
     else ``ValidationError`` (code ``leaves_not_confirmed``) and nothing is written.
     Unless ``dry_run``, the sync is recorded by ``user`` in ``record`` (the admin's
-    upload) or in a new ``RosterSync``; ``report.sync_id`` names it."""
+    upload) or, if it wrote anything, in a new ``RosterSync``; ``report.sync_id`` names
+    it."""
     report = RosterReport(full=full)
     try:
         rows = _rows(data, report, progress)
@@ -377,6 +378,8 @@ def roster_sync(
     with transaction.atomic():
         leaves = _write(library, issuer, school_year, today, plan_new, plan_join, plan_update, leaving)
         report.committed = True
+        if record is None and not (plan_new or plan_join or plan_update or leaving):
+            return report  # nothing written, nothing to record (a rerun of the same roster)
         record = record or RosterSync(library=library, user=user, local_ids=local_ids)
         now = timezone.now()
         record.full = full

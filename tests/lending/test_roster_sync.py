@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 import openpyxl
 import pytest
 
-from lending.models import Card, CardRevocation, Membership, MembershipStatus, Reader, ReaderCategory
+from lending.models import Card, CardRevocation, Membership, MembershipStatus, Reader, ReaderCategory, RosterSync
 from lending.services.roster import roster_sync
 from tests.encodings import cp1258_encode
 from tests.factories.lending import MembershipFactory, ReaderFactory
@@ -46,6 +46,7 @@ def test_rerunning_the_same_roster_changes_nothing(library):
     assert (report.new, report.changed, report.left, report.unchanged) == (0, 0, 0, 3)
     assert list(Membership.objects.values_list("pk", "class_name", "status", "updated_at")) == before
     assert Card.objects.count() == 3
+    assert RosterSync.objects.count() == 1  # a sync that writes nothing is not recorded
 
 
 def test_new_school_year_promotes_classes_and_closes_those_who_left(library):

@@ -93,6 +93,8 @@ class Command(BaseCommand):
             if warning:
                 self.stdout.write(self.style.WARNING(warning))
             self.stdout.write("Dry run: nothing was written.")
+        elif report.sync_id is None:
+            self.stdout.write(self.style.SUCCESS("Roster synced: nothing had changed."))
         else:
             self.stdout.write(
                 self.style.SUCCESS(
