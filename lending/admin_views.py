@@ -1,29 +1,31 @@
-"""Admin pages for readers: roster import with preview, card batches printed in the
-background, and replacing a lost or damaged card."""
+"""Admin pages for readers: roster import (previewed and applied by the task worker,
+undoable), card batches printed in the background, and replacing a lost or damaged card."""
 
 import uuid
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
-from django.core.files.base import ContentFile
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from wagtail.permissions import policy_registry
 
-from catalog.models import private_storage
 from library_site.libraries.forms import library_field_for_user, upload_size_check
 from library_site.libraries.selectors import library_list_for_user
 
-from .models import CardBatch, CardRevocation, Membership, MembershipStatus
+from .models import CardBatch, CardRevocation, Membership, MembershipStatus, RosterSync
 from .services.cards import card_issue
-from .services.roster import roster_sync
-
-ROSTER_SESSION_KEY = "lending_roster_upload"
+from .services.roster import RosterReport, roster_leave_warning
+from .services.roster_history import (
+    roster_sync_undo,
+    roster_sync_undo_until,
+    roster_sync_undoable,
+    roster_upload_cancel,
+)
 
 
 def _require_member_access(request):
@@ -48,6 +50,14 @@ class RosterForm(forms.Form):
     local_ids = forms.BooleanField(
         required=False, label=gettext_lazy("The IDs are the school's own numbers (not national IDs)")
     )
+    full = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("This is the full roster of the school year"),
+        help_text=gettext_lazy(
+            "Only then are members missing from the file marked as left (their cards stop working). "
+            "Unticked, the file only adds and updates readers: right for one class's list."
+        ),
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
@@ -57,53 +67,123 @@ class RosterForm(forms.Form):
         return upload_size_check(self.cleaned_data["file"])
 
 
-def roster_view(request):
-    """Upload → preview (nothing written) → confirm (all or nothing). The uploaded file
-    waits in private storage between the two steps."""
-    _require_member_access(request)
-    libraries = library_list_for_user(user=request.user)
-    if request.method == "POST" and request.POST.get("confirm"):
-        pending = request.session.get(ROSTER_SESSION_KEY)
-        if not pending or pending.get("token") != request.POST["confirm"]:
-            messages.error(request, _("The preview has expired; upload the file again."))
-            return redirect("lending_roster")
-        library = get_object_or_404(libraries, pk=pending["library"])
-        with private_storage().open(pending["path"], "rb") as handle:
-            data = handle.read()
-        report = roster_sync(
-            library=library, data=data, school_year=pending["school_year"], local_ids=pending["local_ids"]
-        )
-        private_storage().delete(pending["path"])
-        del request.session[ROSTER_SESSION_KEY]
-        return TemplateResponse(
-            request, "lending/admin/roster.html", {"report": report, "library": library, "done": True}
-        )
+class RosterApplyForm(forms.Form):
+    """Apply a previewed roster. When it would mark an unusual share of the members as
+    left, the librarian types that number: a click alone is not enough."""
 
+    confirm_leaves = forms.IntegerField(
+        required=False, min_value=0, label=gettext_lazy("Number of members to mark as left")
+    )
+
+    def __init__(self, *args, report: RosterReport, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        if not report.leave_share_exceeded:
+            del self.fields["confirm_leaves"]
+
+    def clean_confirm_leaves(self):
+        value = self.cleaned_data["confirm_leaves"]
+        if value != self.report.left:
+            raise forms.ValidationError(
+                _("Type %(count)d, the number of members who will be marked as left, to confirm.")
+                % {"count": self.report.left}
+            )
+        return value
+
+
+def roster_view(request):
+    """Upload a roster: it becomes a ``RosterSync`` previewed by the task worker (see
+    ``roster_sync_view``). Below the form, the library's recent syncs, with their undo."""
+    from .tasks import roster_sync_run
+
+    _require_member_access(request)
     form = RosterForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        library = form.cleaned_data["library"]
-        data = form.cleaned_data["file"].read()
-        report = roster_sync(
-            library=library,
-            data=data,
-            school_year=form.cleaned_data["school_year"],
+        upload = form.cleaned_data["file"]
+        sync = RosterSync(
+            library=form.cleaned_data["library"],
+            user=request.user,
+            school_year=form.cleaned_data["school_year"] or "",
             local_ids=form.cleaned_data["local_ids"],
-            dry_run=True,
+            full=form.cleaned_data["full"],
         )
-        token = uuid.uuid4().hex
-        if not report.errors:
-            path = private_storage().save(f"rosters/{token}.dat", ContentFile(data))
-            request.session[ROSTER_SESSION_KEY] = {
-                "token": token,
-                "path": path,
-                "library": library.pk,
-                "school_year": form.cleaned_data["school_year"],
-                "local_ids": form.cleaned_data["local_ids"],
-            }
-        return TemplateResponse(
-            request, "lending/admin/roster.html", {"report": report, "library": library, "token": token, "form": form}
-        )
-    return TemplateResponse(request, "lending/admin/roster.html", {"form": form})
+        sync.file.save(f"{uuid.uuid4().hex}.dat", upload, save=False)
+        sync.save()
+        roster_sync_run.enqueue(sync.pk)
+        return redirect("lending_roster_sync", pk=sync.pk)
+    syncs = RosterSync.objects.filter(library__in=library_list_for_user(user=request.user)).select_related(
+        "library", "user"
+    )[:15]
+    recent = [(sync, roster_sync_undoable(sync=sync)) for sync in syncs]
+    return TemplateResponse(request, "lending/admin/roster.html", {"form": form, "syncs": recent})
+
+
+def _sync_for(request, pk) -> RosterSync:
+    _require_member_access(request)
+    sync = get_object_or_404(RosterSync.objects.select_related("library", "user"), pk=pk)
+    if not library_list_for_user(user=request.user).filter(pk=sync.library_id).exists():
+        raise PermissionDenied
+    return sync
+
+
+def roster_sync_view(request, pk):
+    """A roster upload: progress while the worker reads it, then the preview with the
+    Apply button *below* the list of changes (and the typed count when many would leave),
+    or Cancel; after applying, the result."""
+    from .tasks import roster_sync_run
+
+    sync = _sync_for(request, pk)
+    report = RosterReport.from_dict(sync.report) if sync.report else None
+    form = None
+    if sync.status == RosterSync.Status.PREVIEWED and report is not None and not report.errors:
+        form = RosterApplyForm(request.POST or None, report=report)
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        if roster_upload_cancel(sync=sync):
+            messages.success(request, _("The upload was cancelled and its file deleted."))
+        return redirect("lending_roster")
+    if request.method == "POST" and form is not None and form.is_valid():
+        confirmed = form.cleaned_data.get("confirm_leaves")
+        waiting = RosterSync.objects.filter(pk=sync.pk, status=RosterSync.Status.PREVIEWED)
+        if waiting.update(status=RosterSync.Status.APPLYING, confirmed_leaves=confirmed, processed=0):
+            roster_sync_run.enqueue(sync.pk)
+        return redirect("lending_roster_sync", pk=sync.pk)
+    return TemplateResponse(
+        request,
+        "lending/admin/roster_sync.html",
+        {
+            "sync": sync,
+            "report": report,
+            "form": form,
+            "warning": roster_leave_warning(report) if report and sync.status == RosterSync.Status.PREVIEWED else "",
+            "undoable": roster_sync_undoable(sync=sync),
+        },
+    )
+
+
+def roster_sync_undo_view(request, pk):
+    """Confirm, then reverse the leaves of an applied sync (``roster_sync_undo``)."""
+    sync = _sync_for(request, pk)
+    if request.method == "POST":
+        try:
+            restored = roster_sync_undo(sync=sync, user=request.user)
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d member is active again, with their card.",
+                    "%(count)d members are active again, with their cards.",
+                    restored,
+                )
+                % {"count": restored},
+            )
+        return redirect("lending_roster")
+    return TemplateResponse(
+        request,
+        "lending/admin/roster_sync_undo.html",
+        {"sync": sync, "undoable": roster_sync_undoable(sync=sync), "until": roster_sync_undo_until(sync=sync)},
+    )
 
 
 class CardBatchForm(forms.Form):

@@ -495,3 +495,56 @@ class Notice(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class RosterSync(BackgroundJob):
+    """One roster upload from the admin (or one ``import_roster`` run) and what became of
+    it. The admin's upload is a job of the task worker: the file waits in private storage
+    (``file``) while the worker previews it, then applies it once the librarian confirms;
+    the file is deleted as soon as the sync is applied, fails, is cancelled or is abandoned
+    (``purge_roster_uploads``). ``report`` holds the preview's counts and changes (the
+    changes are dropped once the upload is no longer pending, see ``roster_uploads_purge``).
+
+    An applied sync keeps in ``leaves`` what its leaves undid — for each membership it
+    marked as left: its id, its status before and the ids of the cards it revoked; ids
+    only, never a copy of personal data — so ``roster_sync_undo`` can reverse them for
+    ``ROSTER_UNDO_DAYS``. Listed on the *Roster import* admin screen."""
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        PREVIEWING = "previewing", _("Preview running")
+        PREVIEWED = "previewed", _("Preview ready")
+        APPLYING = "applying", _("Applying")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Abandoned")
+
+    PENDING = (Status.UPLOADED, Status.PREVIEWING, Status.PREVIEWED, Status.APPLYING)
+
+    library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    file = models.FileField(storage=private_storage, upload_to="rosters/%Y/%m/", blank=True)
+    school_year = models.CharField(_("school year"), max_length=9, blank=True)
+    local_ids = models.BooleanField(default=False)
+    full = models.BooleanField(_("full roster of the school year"), default=False)
+    confirmed_leaves = models.PositiveIntegerField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    leaves = models.JSONField(default=list, blank=True)
+    applied_at = models.DateTimeField(_("applied at"), null=True, blank=True)
+    undone_at = models.DateTimeField(_("leaves undone at"), null=True, blank=True)
+    undone_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta(BackgroundJob.Meta):
+        verbose_name = _("roster sync")
+        verbose_name_plural = _("roster syncs")
+
+    def __str__(self):
+        return f"{self.library.short_name} {self.created_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in {self.Status.UPLOADED, self.Status.PREVIEWING, self.Status.APPLYING}

@@ -146,3 +146,62 @@ def hold_ready_notices_send() -> int:
     from lending.services.notices import notices_send
 
     return notices_send(kinds=[NoticeKind.HOLD_READY])[NoticeKind.HOLD_READY]
+
+
+@task()
+def roster_sync_run(sync_id: int) -> str:
+    """Preview (an ``UPLOADED`` sync: read and compare, write nothing) or apply (an
+    ``APPLYING`` sync, confirmed by the librarian) the uploaded roster of a ``RosterSync``,
+    recording progress on its row so the admin page can show it. Reading a large or
+    hostile spreadsheet happens here, never in a web request. The file is deleted once the
+    sync is applied or fails, and as soon as a preview finds errors (it cannot be applied)."""
+    from django.core.exceptions import ValidationError
+
+    from lending.models import RosterSync
+    from lending.services.roster import roster_sync
+    from lending.services.roster_history import roster_upload_file_delete
+
+    sync = RosterSync.objects.select_related("library", "user").get(pk=sync_id)
+    rows = RosterSync.objects.filter(pk=sync_id)
+    apply = sync.status == RosterSync.Status.APPLYING
+    if not apply and not rows.filter(status=RosterSync.Status.UPLOADED).update(
+        status=RosterSync.Status.PREVIEWING, processed=0, error=""
+    ):
+        return sync.status  # cancelled, abandoned or already previewed meanwhile
+
+    def progress(done: int, total: int) -> None:
+        rows.update(processed=done, total=total)
+
+    try:
+        with sync.file.open("rb") as handle:
+            data = handle.read()
+        report = roster_sync(
+            library=sync.library,
+            data=data,
+            school_year=sync.school_year,
+            local_ids=sync.local_ids,
+            full=sync.full,
+            dry_run=not apply,
+            confirm_leaves=sync.confirmed_leaves,
+            user=sync.user,
+            record=sync if apply else None,
+            progress=progress,
+        )
+    except Exception as exc:  # the row must say what went wrong, whatever it was
+        if not isinstance(exc, ValidationError):
+            logger.exception("Roster sync %s failed", sync_id)
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        rows.exclude(status__in=[RosterSync.Status.CANCELLED, RosterSync.Status.EXPIRED]).update(
+            status=RosterSync.Status.FAILED, error=message, finished_at=timezone.now()
+        )
+        roster_upload_file_delete(sync=sync)
+        return RosterSync.Status.FAILED
+    if apply:
+        roster_upload_file_delete(sync=sync)
+        return RosterSync.Status.APPLIED
+    rows.filter(status=RosterSync.Status.PREVIEWING).update(
+        status=RosterSync.Status.PREVIEWED, report=report.as_dict(), processed=report.total, total=report.total
+    )
+    if report.errors:
+        roster_upload_file_delete(sync=sync)
+    return RosterSync.Status.PREVIEWED

@@ -199,6 +199,8 @@ def lending_admin_urls():
     return [
         path("desk/", desk_views.desk_view, name="lending_desk"),
         path("readers/roster/", admin_views.roster_view, name="lending_roster"),
+        path("readers/roster/<int:pk>/", admin_views.roster_sync_view, name="lending_roster_sync"),
+        path("readers/roster/<int:pk>/undo/", admin_views.roster_sync_undo_view, name="lending_roster_sync_undo"),
         path("readers/cards/", admin_views.card_batch_start_view, name="lending_card_batch"),
         path("readers/cards/<int:pk>/", admin_views.card_batch_view, name="lending_card_batch_detail"),
         path("readers/cards/<int:pk>/download/", admin_views.card_batch_download, name="lending_card_batch_download"),

@@ -16,16 +16,27 @@ gender        Giới tính       gender — accepted and ignored: the library do
 ============  ==============  =====================================================
 
 The sync is idempotent: new IDs get a reader, a membership and a card; changed names,
-dates of birth and classes are updated; members of the same categories who are no longer
-on the roster become "left" (never deleted: their loans and history stay, their cards are
-revoked); a member who comes back is active again. One person keeps one identity: a
-student already registered as a resident at a ward centre gets a second membership, not
-a second reader. Every row is checked first; any error means nothing is written.
+dates of birth and classes are updated; a member who comes back is active again. One
+person keeps one identity: a student already registered as a resident at a ward centre
+gets a second membership, not a second reader. Every row is checked first; any error
+means nothing is written.
+
+By default a roster only adds and updates: one class's list must never expel the rest of
+the school. Only a *full* roster (the whole school year: ``full=True``) marks the members
+of its categories who are missing from it as "left" (never deleted: their loans and
+history stay, their cards are revoked). Even then, when more than
+``ROSTER_MAX_LEAVE_SHARE`` of those members would leave, the sync refuses unless
+``confirm_leaves`` repeats that number (``roster_leave_warning`` says it in words). Each
+applied sync is recorded as a ``RosterSync`` with what its leaves changed, so that
+``roster_sync_undo`` (``lending.services.roster_history``) can reverse them.
 """
 
 import datetime
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -44,6 +55,7 @@ from lending.models import (
     MembershipStatus,
     Reader,
     ReaderCategory,
+    RosterSync,
     id_number_validator,
 )
 from lending.services.cards import card_default_valid_until, card_issue, card_number
@@ -114,9 +126,51 @@ class RosterReport:
     errors: list[RowError] = field(default_factory=list)
     changes: list[RosterChange] = field(default_factory=list)
     committed: bool = False
+    # full: the roster was given as the whole school year's, so missing members leave.
+    full: bool = False
+    # members: the library's members (not left) of the roster's categories and issuer,
+    # those a full roster may mark as left; absent: those of them missing from the file
+    # (they leave only with a full roster).
+    members: int = 0
+    absent: int = 0
+    leave_share_exceeded: bool = False
+    sync_id: int | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "RosterReport":
+        """The report stored on a ``RosterSync`` (``as_dict``), as objects again."""
+        values = {key: value for key, value in data.items() if key in cls.__dataclass_fields__}
+        values["errors"] = [RowError(**error) for error in data.get("errors", [])]
+        values["changes"] = [RosterChange(**change) for change in data.get("changes", [])]
+        return cls(**values)
+
+    @property
+    def leavers(self) -> list[RosterChange]:
+        return [change for change in self.changes if change.change == "left"]
+
+    @property
+    def leave_percent(self) -> int:
+        return round(100 * self.left / self.members) if self.members else 0
+
+
+def roster_leave_warning(report: RosterReport) -> str:
+    """The words that stop a librarian before a full roster marks an unusual share of the
+    members as left, or "" when the share is within ``ROSTER_MAX_LEAVE_SHARE``."""
+    if not report.leave_share_exceeded:
+        return ""
+    return _(
+        "%(left)d of %(members)d members (%(percent)d%%) would be marked as left: more than the "
+        "%(limit)d%% a roster may change without a second look. Check that the file really is the whole "
+        "school year's roster; to go ahead, confirm the number %(left)d."
+    ) % {
+        "left": report.left,
+        "members": report.members,
+        "percent": report.leave_percent,
+        "limit": round(100 * settings.ROSTER_MAX_LEAVE_SHARE),
+    }
 
 
 @dataclass
@@ -139,7 +193,7 @@ def _date(value: str) -> datetime.date:
     raise ValueError(value)
 
 
-def _rows(data: bytes, report: RosterReport) -> list[_Row]:
+def _rows(data: bytes, report: RosterReport, progress: Callable[[int, int], None] | None = None) -> list[_Row]:
     fmt = format_detect(data)
     if fmt == CSV:
         table = table_build(csv_rows(data, columns=ROSTER_COLUMNS), columns=ROSTER_COLUMNS)
@@ -152,6 +206,8 @@ def _rows(data: bytes, report: RosterReport) -> list[_Row]:
     today = timezone.localdate()
     for line, values in table.rows:
         report.total += 1
+        if progress and report.total % 500 == 0:
+            progress(report.total, len(table.rows))
         problems = []
         id_number = values.get("id_number", "").strip().replace(" ", "")
         full_name = nfc(values.get("full_name", ""))
@@ -204,6 +260,8 @@ def _rows(data: bytes, report: RosterReport) -> list[_Row]:
             rows.append(_Row(line, id_number, full_name, date_of_birth, class_name, category))
     if table.rows == []:
         raise FileRefused(_("The roster has no students."))
+    if progress:
+        progress(report.total, report.total)
     return rows
 
 
@@ -214,14 +272,25 @@ def roster_sync(
     school_year: str = "",
     dry_run: bool = False,
     local_ids: bool = False,
+    full: bool = False,
+    confirm_leaves: int | None = None,
+    user: AbstractBaseUser | None = None,
+    record: RosterSync | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> RosterReport:
     """Bring the library's readers in line with the roster in ``data`` (CSV or XLSX).
 
     ``local_ids``: the IDs are the school's own numbers, issued by this library, rather
-    than national IDs of the sector database."""
-    report = RosterReport()
+    than national IDs of the sector database. ``full``: the file is the whole school
+    year's roster, so members of its categories missing from it leave; more leavers than
+    ``ROSTER_MAX_LEAVE_SHARE`` allows need ``confirm_leaves`` equal to their number,
+    else ``ValidationError`` (code ``leaves_not_confirmed``) and nothing is written.
+    Unless ``dry_run``, the sync is recorded by ``user`` in ``record`` (the admin's
+    upload) or, if it wrote anything, in a new ``RosterSync``; ``report.sync_id`` names
+    it."""
+    report = RosterReport(full=full)
     try:
-        rows = _rows(data, report)
+        rows = _rows(data, report, progress)
     except FileRefused as refused:
         report.errors.append(RowError(row=FILE_LEVEL, field=None, message=refused.message))
         return report
@@ -285,24 +354,44 @@ def roster_sync(
             plan_update.append((row, reader, membership, "changed"))
         else:
             report.unchanged += 1
-    leaving = [
+    concerned = [
         membership
-        for reader_id, membership in memberships.items()
-        if reader_id not in on_roster
-        and membership.status != MembershipStatus.LEFT
+        for membership in memberships.values()
+        if membership.status != MembershipStatus.LEFT
         and membership.category in categories
         and membership.reader.id_issuer == issuer
     ]
+    absent = [membership for membership in concerned if membership.reader_id not in on_roster]
+    report.members = len(concerned)
+    report.absent = len(absent)
+    leaving = absent if full else []
     report.left = len(leaving)
+    report.leave_share_exceeded = report.left > report.members * settings.ROSTER_MAX_LEAVE_SHARE
     for membership in leaving:
         report.changes.append(
             RosterChange(0, membership.reader.id_number, membership.reader.full_name, "left", membership.class_name)
         )
     if dry_run:
         return report
+    if report.leave_share_exceeded and confirm_leaves != report.left:
+        raise ValidationError(roster_leave_warning(report), code="leaves_not_confirmed")
     with transaction.atomic():
-        _write(library, issuer, school_year, today, plan_new, plan_join, plan_update, leaving)
-    report.committed = True
+        leaves = _write(library, issuer, school_year, today, plan_new, plan_join, plan_update, leaving)
+        report.committed = True
+        if record is None and not (plan_new or plan_join or plan_update or leaving):
+            return report  # nothing written, nothing to record (a rerun of the same roster)
+        record = record or RosterSync(library=library, user=user, local_ids=local_ids)
+        now = timezone.now()
+        record.full = full
+        record.school_year = school_year
+        record.confirmed_leaves = confirm_leaves if report.leave_share_exceeded else None
+        record.leaves = leaves
+        record.status = RosterSync.Status.APPLIED
+        record.applied_at = record.finished_at = now
+        record.processed = record.total = report.total
+        record.save()
+        report.sync_id = record.pk
+        RosterSync.objects.filter(pk=record.pk).update(report=report.as_dict())
     return report
 
 
@@ -311,7 +400,8 @@ def _school_year(today: datetime.date) -> str:
     return f"{start}-{start + 1}"
 
 
-def _write(library, issuer, school_year, today, plan_new, plan_join, plan_update, leaving) -> None:
+def _write(library, issuer, school_year, today, plan_new, plan_join, plan_update, leaving) -> list[dict]:
+    """Write the plan; return what the leaves changed (see ``RosterSync.leaves``)."""
     new_readers = Reader.objects.bulk_create(
         [
             Reader(id_issuer=issuer, id_number=row.id_number, full_name=row.full_name, date_of_birth=row.date_of_birth)
@@ -366,11 +456,21 @@ def _write(library, issuer, school_year, today, plan_new, plan_join, plan_update
         if change == "rejoined" and not membership.cards.filter(revoked_at__isnull=True).exists():
             card_issue(membership=membership)
     now = timezone.now()
+    leaves = []
     for membership in leaving:
+        valid_cards = membership.cards.filter(revoked_at__isnull=True)
+        leaves.append(
+            {
+                "membership": membership.pk,
+                "status": membership.status,
+                "cards": list(valid_cards.values_list("pk", flat=True)),
+            }
+        )
         membership.status = MembershipStatus.LEFT
         membership.left_on = today
         membership.save(update_fields=["status", "left_on", "updated_at"])
-        membership.cards.filter(revoked_at__isnull=True).update(revoked_at=now, revoked_reason=CardRevocation.LEFT)
+        valid_cards.update(revoked_at=now, revoked_reason=CardRevocation.LEFT)
+    return leaves
 
 
 def _reader_update(reader: Reader, row: _Row) -> None:

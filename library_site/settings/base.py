@@ -223,6 +223,13 @@ AUTHENTICATION_BACKENDS = [
 # Failed sign-ins allowed per ID before it is locked for READER_LOGIN_LOCK_MINUTES.
 READER_LOGIN_MAX_FAILURES = env_int("READER_LOGIN_MAX_FAILURES", 5)
 READER_LOGIN_LOCK_MINUTES = env_int("READER_LOGIN_LOCK_MINUTES", 15)
+# Roster sync (lending.services.roster): a full roster that would mark more than this share
+# of the library's members (of the roster's categories) as left needs the count typed to
+# confirm; an applied sync's leaves can be undone for ROSTER_UNDO_DAYS; an uploaded roster
+# not applied within ROSTER_UPLOAD_KEEP_HOURS is deleted by `purge_roster_uploads`.
+ROSTER_MAX_LEAVE_SHARE = float(env_str("ROSTER_MAX_LEAVE_SHARE", "0.10"))
+ROSTER_UNDO_DAYS = env_int("ROSTER_UNDO_DAYS", 30)
+ROSTER_UPLOAD_KEEP_HOURS = env_int("ROSTER_UPLOAD_KEEP_HOURS", 24)
 
 # --- Circulation -----------------------------------------------------------------------------
 # Licensed digital files open only during a digital loan (lending.services.digital).

@@ -2,7 +2,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 import pytest
 
-from lending.models import Card, CardRevocation, Reader
+from lending.models import Card, CardRevocation, Reader, RosterSync
 
 pytestmark = pytest.mark.django_db
 
@@ -29,19 +29,21 @@ def test_library_staff_see_only_their_own_readers(client, reader, resident, libr
 def test_roster_upload_previews_then_applies(client, library, librarian):
     client.force_login(librarian)
 
-    preview = client.post(
+    response = client.post(
         "/admin/readers/roster/",
         {"library": library.pk, "file": SimpleUploadedFile("lop7a1.csv", ROSTER.encode(), content_type="text/csv")},
     )
 
+    sync = RosterSync.objects.get()
+    assert response["Location"] == f"/admin/readers/roster/{sync.pk}/"
+    preview = client.get(response["Location"])
     assert "Đỗ Gia Hân" in preview.content.decode()
     assert not Reader.objects.exists()
-    token = preview.context["token"]
-    done = client.post("/admin/readers/roster/", {"confirm": token})
-    assert done.status_code == 200
+    done = client.post(response["Location"], {"action": "apply"})
+    assert done.status_code == 302
     assert Reader.objects.get(id_number="7900055555").memberships.get().class_name == "7A1"
     # The stored upload is used once only.
-    client.post("/admin/readers/roster/", {"confirm": token})
+    client.post(response["Location"], {"action": "apply"})
     assert Reader.objects.count() == 1
 
 
@@ -55,6 +57,7 @@ def test_roster_of_another_library_cannot_be_chosen(client, other_library, libra
 
     assert response.status_code == 200
     assert "report" not in response.context
+    assert not RosterSync.objects.exists()
     assert not Reader.objects.exists()
 
 

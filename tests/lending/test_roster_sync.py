@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 import openpyxl
 import pytest
 
-from lending.models import Card, CardRevocation, Membership, MembershipStatus, Reader, ReaderCategory
+from lending.models import Card, CardRevocation, Membership, MembershipStatus, Reader, ReaderCategory, RosterSync
 from lending.services.roster import roster_sync
 from tests.encodings import cp1258_encode
 from tests.factories.lending import MembershipFactory, ReaderFactory
@@ -46,13 +46,14 @@ def test_rerunning_the_same_roster_changes_nothing(library):
     assert (report.new, report.changed, report.left, report.unchanged) == (0, 0, 0, 3)
     assert list(Membership.objects.values_list("pk", "class_name", "status", "updated_at")) == before
     assert Card.objects.count() == 3
+    assert RosterSync.objects.count() == 1  # a sync that writes nothing is not recorded
 
 
 def test_new_school_year_promotes_classes_and_closes_those_who_left(library):
     _sync(library, ROSTER)
     next_year = HEADER + "7900012345,Trần Minh Anh,02/09/2013,8A3,Nữ\n7900012347,Nguyễn Thị Cẩm Tú,30/04/2012,9A1,Nữ\n"
 
-    report = _sync(library, next_year)
+    report = _sync(library, next_year, full=True, confirm_leaves=1)
 
     assert (report.changed, report.left) == (2, 1)
     assert Membership.objects.get(reader__id_number="7900012345").class_name == "8A3"
@@ -65,7 +66,7 @@ def test_new_school_year_promotes_classes_and_closes_those_who_left(library):
 
 def test_a_student_who_comes_back_is_active_again_with_a_new_card(library):
     _sync(library, ROSTER)
-    _sync(library, HEADER + "7900012345,Trần Minh Anh,02/09/2013,7A3,Nữ\n")
+    _sync(library, HEADER + "7900012345,Trần Minh Anh,02/09/2013,7A3,Nữ\n", full=True, confirm_leaves=2)
 
     report = _sync(library, ROSTER)
 
@@ -98,7 +99,7 @@ def test_a_resident_who_is_also_a_student_keeps_one_identity(library, other_libr
 
 
 def test_a_student_roster_leaves_teachers_and_residents_alone(library, teacher):
-    report = _sync(library, ROSTER)
+    report = _sync(library, ROSTER, full=True)
 
     assert report.left == 0
     assert teacher.memberships.get().status == MembershipStatus.ACTIVE

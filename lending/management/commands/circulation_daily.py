@@ -1,11 +1,13 @@
 """`python manage.py circulation_daily [--date YYYY-MM-DD]` — the circulation's daily run:
 expire uncollected holds (their copies pass to the next reader), update the digital
-queues, then email due-soon, overdue and hold-ready notices. Safe to run again: nothing
+queues, then email due-soon, overdue and hold-ready notices, and delete abandoned roster
+uploads (``purge_roster_uploads``). Safe to run again: nothing
 is expired or sent twice. Run it from cron once a day (or every hour, to tell readers
 sooner that a hold is ready)."""
 
 import datetime
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from lending.services.digital import digital_holds_refresh
@@ -33,3 +35,4 @@ class Command(BaseCommand):
             self.stdout.write(f"Notices sent ({kind}): {sent.get(kind, 0)}")
         if sent.get("no_email"):
             self.stdout.write(f"Readers without an email address: {sent['no_email']}")
+        call_command("purge_roster_uploads", stdout=self.stdout)
