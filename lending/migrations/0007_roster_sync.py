@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('lending', '0004_holds_digital_loans_notices'),
+        ('lending', '0006_loan_returned_at_kiosk'),
         ('libraries', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
