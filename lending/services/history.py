@@ -32,20 +32,24 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def _ended_before_retention(*, library_field: str, ended_before, today: datetime.date) -> Q:
-    """The condition "ended before its library's retention cutoff": ``ended_before(cutoff)``
-    for the libraries on ``LOAN_HISTORY_RETENTION_DAYS`` and for each group of libraries
-    with their own period (``Library.loan_history_retention_days``)."""
-    periods: dict[int, list[int]] = {}
+def _library_cutoffs(*, today: datetime.date) -> dict[datetime.datetime, list[int]]:
+    """Each library with its own period (``Library.loan_history_retention_days``), grouped
+    by the cutoff that period gives."""
+    cutoffs: dict[datetime.datetime, list[int]] = {}
     for pk, days in Library.objects.filter(loan_history_retention_days__isnull=False).values_list(
         "pk", "loan_history_retention_days"
     ):
-        periods.setdefault(days, []).append(pk)
-    overridden = [pk for pks in periods.values() for pk in pks]
+        cutoffs.setdefault(_start_of_day(today - datetime.timedelta(days=days)), []).append(pk)
+    return cutoffs
+
+
+def _ended_before_retention(*, today: datetime.date, library_cutoffs, library_field: str, ended_before) -> Q:
+    """``ended_before(cutoff)`` with each library's cutoff: ``LOAN_HISTORY_RETENTION_DAYS``
+    for the libraries without a period of their own."""
+    overridden = [pk for pks in library_cutoffs.values() for pk in pks]
     default_cutoff = _start_of_day(today - datetime.timedelta(days=settings.LOAN_HISTORY_RETENTION_DAYS))
     condition = ended_before(default_cutoff) & ~Q(**{f"{library_field}__in": overridden})
-    for days, pks in periods.items():
-        cutoff = _start_of_day(today - datetime.timedelta(days=days))
+    for cutoff, pks in library_cutoffs.items():
         condition |= ended_before(cutoff) & Q(**{f"{library_field}__in": pks})
     return condition
 
@@ -67,8 +71,12 @@ def loan_history_anonymise(*, today: datetime.date | None = None) -> AnonymisedC
     with translation.override(settings.LANGUAGE_CODE):
         label = _("Anonymised")
 
+    library_cutoffs = _library_cutoffs(today=today)
+
     def ended(library_field, ended_before):
-        return _ended_before_retention(library_field=library_field, ended_before=ended_before, today=today)
+        return _ended_before_retention(
+            today=today, library_cutoffs=library_cutoffs, library_field=library_field, ended_before=ended_before
+        )
 
     return AnonymisedCounts(
         loans=_detach(

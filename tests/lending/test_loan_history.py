@@ -7,6 +7,9 @@ from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
 
+from wagtail.log_actions import log
+from wagtail.models import ModelLogEntry
+
 import pytest
 
 from lending.models import Loan, Notice, ReaderCategory
@@ -116,3 +119,15 @@ def test_the_reader_is_told_the_longest_period_of_their_libraries(client, reader
     page = client.get("/ban-doc/muon/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Your history is kept for 200 days" in page
+
+
+def test_the_admin_history_of_a_forgotten_loan_no_longer_names_the_reader(reader_membership, library, settings):
+    settings.LOAN_HISTORY_RETENTION_DAYS = 30
+    loan = borrow_and_return(reader_membership, library, "Dế Mèn phiêu lưu ký")
+    log(instance=loan, action="wagtail.edit")
+    assert "Trần Minh Anh" in ModelLogEntry.objects.get().label
+    Loan.objects.filter(pk=loan.pk).update(returned_at=timezone.now() - datetime.timedelta(days=31))
+
+    loan_history_anonymise()
+
+    assert "Trần Minh Anh" not in ModelLogEntry.objects.get().label
