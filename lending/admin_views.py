@@ -245,6 +245,9 @@ def card_batch_view(request, pk):
 
 def card_batch_download(request, pk):
     batch = _batch_for(request, pk)
+    if batch.file_deleted_at:
+        # Deleted after CARD_BATCH_KEEP_DAYS (card_batches_purge): gone, not forbidden.
+        return TemplateResponse(request, "lending/admin/card_batch.html", {"batch": batch}, status=410)
     if batch.status != CardBatch.Status.DONE or not batch.file:
         raise PermissionDenied
     extension = "pdf" if batch.format == "pdf" else "zip"

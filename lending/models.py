@@ -21,6 +21,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Cast
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -112,6 +113,26 @@ class Membership(TimestampedModel):
 
     def __str__(self):
         return f"{self.reader.full_name} · {self.library.short_name}"
+
+    def save(self, *args, **kwargs):
+        # Whatever marks a member as left (the admin form, the roster, a service), the
+        # leaving date is what starts the retention period: without it the reader would
+        # never be anonymised. A member who comes back has no leaving date.
+        # ``_left_just_now`` tells the post-save receiver to revoke the member's cards.
+        self._left_just_now = False
+        if self.status == MembershipStatus.LEFT:
+            self._left_just_now = (
+                self._state.adding
+                or Membership.objects.filter(pk=self.pk).exclude(status=MembershipStatus.LEFT).exists()
+            )
+            if self.left_on is None:
+                self.left_on = timezone.localdate()
+        else:
+            self.left_on = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "status" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "left_on"}
+        super().save(*args, **kwargs)
 
 
 class CardRevocation(models.TextChoices):
@@ -219,7 +240,8 @@ class PersonalDataLogEntry(BaseLogEntry):
 
 class CardBatch(BackgroundJob):
     """A batch of cards printed from the admin: runs in the task worker, records progress,
-    and keeps the resulting PDF (or zip of PNGs) in private storage for download."""
+    and keeps the resulting PDF (or zip of PNGs) in private storage for download during
+    ``CARD_BATCH_KEEP_DAYS`` (``card_batches_purge``)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -234,6 +256,9 @@ class CardBatch(BackgroundJob):
     format = models.CharField(_("format"), max_length=4, choices=[("pdf", "PDF"), ("png", "PNG (zip)")], default="pdf")
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
     file = models.FileField(storage=private_storage, upload_to="cards/%Y/%m/", blank=True)
+    # The file (a whole class's names, IDs and photos) is deleted after CARD_BATCH_KEEP_DAYS;
+    # the row stays as the record of who printed which class when.
+    file_deleted_at = models.DateTimeField(_("file deleted at"), null=True, blank=True)
 
     class Meta(BackgroundJob.Meta):
         verbose_name = _("card batch")

@@ -1,5 +1,8 @@
+from django.db.models.signals import post_save
 from django.dispatch import receiver
+from django.utils import timezone
 
+from lending.models import CardRevocation, Membership
 from lending.permissions import STAFF_PERMISSIONS
 from library_site.libraries.services import staff_group_grant, staff_group_grant_everywhere
 from library_site.libraries.signals import library_provisioned
@@ -15,3 +18,13 @@ def grant_permissions_to_every_library(sender, **kwargs):
     """After migrations: libraries provisioned before a permission joined
     ``STAFF_PERMISSIONS`` receive it too (connected in the app's ``ready``)."""
     staff_group_grant_everywhere(permissions=STAFF_PERMISSIONS)
+
+
+@receiver(post_save, sender=Membership)
+def revoke_cards_of_a_member_who_left(sender, instance, **kwargs):
+    """A member marked as left, by whatever path (admin form, roster), can no longer use
+    their card: it is revoked as the roster does."""
+    if getattr(instance, "_left_just_now", False):
+        instance.cards.filter(revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_reason=CardRevocation.LEFT
+        )

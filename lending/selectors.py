@@ -60,7 +60,11 @@ def reader_circulation_summary(*, reader: Reader, history_page: int = 1) -> dict
         "digital_loans": digital_loans,
         "digital_holds": digital_holds,
         "history": history,
-        "retention_days": settings.LOAN_HISTORY_RETENTION_DAYS,
+        # The longest of the reader's libraries' periods: no history is kept longer.
+        "retention_days": max(
+            (m.library.loan_history_retention for m in reader.memberships.select_related("library")),
+            default=settings.LOAN_HISTORY_RETENTION_DAYS,
+        ),
         "today": timezone.localdate(),
     }
 

@@ -1,12 +1,13 @@
-"""Issuing and revoking reader cards."""
+"""Issuing and revoking reader cards; deleting printed card batches after a week."""
 
 import datetime
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from lending.models import NATIONAL_ISSUER, Card, CardRevocation, Membership, Reader, ReaderCategory
+from lending.models import NATIONAL_ISSUER, Card, CardBatch, CardRevocation, Membership, Reader, ReaderCategory
 
 
 def card_number(*, reader: Reader, serial: int) -> str:
@@ -60,3 +61,25 @@ def card_revoke(*, card: Card, reason: str) -> Card:
         card.revoked_reason = reason
         card.save(update_fields=["revoked_at", "revoked_reason"])
     return card
+
+
+@transaction.atomic
+def card_batches_purge(*, now: datetime.datetime | None = None) -> int:
+    """Delete the files of card batches printed more than ``CARD_BATCH_KEEP_DAYS`` ago: a
+    batch holds a whole class's names, IDs and photos. The batch row stays, as the record
+    of who printed which class when; its download answers "gone". Returns how many files
+    were deleted. Safe to run again."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.CARD_BATCH_KEEP_DAYS)
+    expired = (
+        CardBatch.objects.select_for_update()
+        .filter(status=CardBatch.Status.DONE, file_deleted_at__isnull=True, created_at__lt=cutoff)
+        .exclude(file="")
+    )
+    count = 0
+    for batch in expired:
+        batch.file.delete(save=False)
+        batch.file_deleted_at = now
+        batch.save(update_fields=["file", "file_deleted_at"])
+        count += 1
+    return count

@@ -1,4 +1,5 @@
-"""A reader's loan history, and forgetting it after ``LOAN_HISTORY_RETENTION_DAYS``.
+"""A reader's loan history, and forgetting it after the lending library's retention period
+(``Library.loan_history_retention``: its own, else ``LOAN_HISTORY_RETENTION_DAYS``).
 
 Anonymising detaches ended loans, holds and digital loans from the member (``membership``
 becomes empty) and keeps what statistics count: library, title, copy, dates and the
@@ -10,9 +11,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from lending.models import DigitalHold, DigitalLoan, Hold, HoldStatus, Loan, Notice, Reader
+from lending.services.readers import log_entries_scrub
+from library_site.libraries.models import Library
 
 
 @dataclass(frozen=True)
@@ -24,32 +28,84 @@ class AnonymisedCounts:
     notices: int
 
 
-def loan_history_cutoff(*, today: datetime.date | None = None) -> datetime.datetime:
-    today = today or timezone.localdate()
-    start = datetime.datetime.combine(
-        today - datetime.timedelta(days=settings.LOAN_HISTORY_RETENTION_DAYS), datetime.time()
-    )
-    return timezone.make_aware(start)
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
+
+
+def _library_cutoffs(*, today: datetime.date) -> dict[datetime.datetime, list[int]]:
+    """Each library with its own period (``Library.loan_history_retention_days``), grouped
+    by the cutoff that period gives."""
+    cutoffs: dict[datetime.datetime, list[int]] = {}
+    for pk, days in Library.objects.filter(loan_history_retention_days__isnull=False).values_list(
+        "pk", "loan_history_retention_days"
+    ):
+        cutoffs.setdefault(_start_of_day(today - datetime.timedelta(days=days)), []).append(pk)
+    return cutoffs
+
+
+def _ended_before_retention(*, today: datetime.date, library_cutoffs, library_field: str, ended_before) -> Q:
+    """``ended_before(cutoff)`` with each library's cutoff: ``LOAN_HISTORY_RETENTION_DAYS``
+    for the libraries without a period of their own."""
+    overridden = [pk for pks in library_cutoffs.values() for pk in pks]
+    default_cutoff = _start_of_day(today - datetime.timedelta(days=settings.LOAN_HISTORY_RETENTION_DAYS))
+    condition = ended_before(default_cutoff) & ~Q(**{f"{library_field}__in": overridden})
+    for cutoff, pks in library_cutoffs.items():
+        condition |= ended_before(cutoff) & Q(**{f"{library_field}__in": pks})
+    return condition
+
+
+def _detach(objects, *, label: str) -> int:
+    log_entries_scrub(objects=objects, label=label)
+    return objects.update(membership=None)
 
 
 @transaction.atomic
 def loan_history_anonymise(*, today: datetime.date | None = None) -> AnonymisedCounts:
-    """Forget who borrowed what, for everything that ended before the retention cutoff.
-    Open loans and holds are never touched. Safe to run again."""
-    cutoff = loan_history_cutoff(today=today)
+    """Forget who borrowed what, for everything that ended before the retention cutoff of
+    the library that lent it (or of the pickup library, for holds); the admin history of
+    those rows stops naming the reader too. Sent-notice records, which are not tied to a
+    library, go after ``LOAN_HISTORY_RETENTION_DAYS``. Open loans and holds are never
+    touched. Safe to run again."""
+    today = today or timezone.localdate()
     closed = [HoldStatus.COLLECTED, HoldStatus.EXPIRED, HoldStatus.CANCELLED]
+    with translation.override(settings.LANGUAGE_CODE):
+        label = _("Anonymised")
+
+    library_cutoffs = _library_cutoffs(today=today)
+
+    def ended(library_field, ended_before):
+        return _ended_before_retention(
+            today=today, library_cutoffs=library_cutoffs, library_field=library_field, ended_before=ended_before
+        )
+
     return AnonymisedCounts(
-        loans=Loan.objects.filter(membership__isnull=False, returned_at__lt=cutoff).update(membership=None),
-        holds=Hold.objects.filter(membership__isnull=False, status__in=closed, closed_at__lt=cutoff).update(
-            membership=None
+        loans=_detach(
+            Loan.objects.filter(membership__isnull=False).filter(
+                ended("library", lambda cutoff: Q(returned_at__lt=cutoff))
+            ),
+            label=label,
         ),
-        digital_loans=DigitalLoan.objects.filter(membership__isnull=False)
-        .filter(Q(returned_at__lt=cutoff) | Q(expires_at__lt=cutoff))
-        .update(membership=None),
-        digital_holds=DigitalHold.objects.filter(
-            membership__isnull=False, status__in=closed, closed_at__lt=cutoff
-        ).update(membership=None),
-        notices=Notice.objects.filter(sent_at__lt=cutoff).delete()[0],
+        holds=_detach(
+            Hold.objects.filter(membership__isnull=False, status__in=closed).filter(
+                ended("pickup_library", lambda cutoff: Q(closed_at__lt=cutoff))
+            ),
+            label=label,
+        ),
+        digital_loans=_detach(
+            DigitalLoan.objects.filter(membership__isnull=False).filter(
+                ended("membership__library", lambda cutoff: Q(returned_at__lt=cutoff) | Q(expires_at__lt=cutoff))
+            ),
+            label=label,
+        ),
+        digital_holds=_detach(
+            DigitalHold.objects.filter(membership__isnull=False, status__in=closed).filter(
+                ended("membership__library", lambda cutoff: Q(closed_at__lt=cutoff))
+            ),
+            label=label,
+        ),
+        notices=Notice.objects.filter(
+            sent_at__lt=_start_of_day(today - datetime.timedelta(days=settings.LOAN_HISTORY_RETENTION_DAYS))
+        ).delete()[0],
     )
 
 

@@ -36,7 +36,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from lending.card_codes import CardCodeError, card_payload_parse, looks_like_payload
-from lending.models import Card, Membership, MembershipStatus, Reader
+from lending.models import Card, CardRevocation, Membership, MembershipStatus, Reader
 from library_site.libraries.models import Library
 
 REASONS = ("unknown", "revoked", "forged", "suspended", "left", "expired", "other_library", "unreadable")
@@ -129,7 +129,9 @@ def _check(card: Card, *, library: Library | None, today: datetime.date) -> Scan
             message += " " + gettext("The reader is also a member here: ask for this library's card.")
         return ScanResult(ok=False, reason="other_library", message=message, issuing_library=membership.library)
     found = {"card": card, "membership": membership, "reader": reader}
-    if card.revoked_at is not None:
+    # A card revoked because its member left says so ("left"), as the membership does.
+    revoked_as_left = card.revoked_reason == CardRevocation.LEFT and membership.status == MembershipStatus.LEFT
+    if card.revoked_at is not None and not revoked_as_left:
         message = gettext("This card was cancelled on %(date)s (%(reason)s). Ask %(name)s for the current card.") % {
             "date": _date(timezone.localdate(card.revoked_at)),
             "reason": card.get_revoked_reason_display() or gettext("no reason given"),

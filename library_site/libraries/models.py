@@ -16,8 +16,9 @@ Libraries); the links to Site/Collection/Group are made by
 ``library_site.portals.services.library_portal_provision``.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -76,6 +77,11 @@ library_code_validator = RegexValidator(
 )
 
 
+# Bounds of a library's own retention periods: at least a month, at most ten years.
+RETENTION_MIN_DAYS = 30
+RETENTION_MAX_DAYS = 3650
+
+
 class Library(TimestampedModel, ClusterableModel):
     name = models.CharField(_("name"), max_length=200, unique=True)
     short_name = models.CharField(
@@ -125,6 +131,24 @@ class Library(TimestampedModel, ClusterableModel):
     staff_group = models.OneToOneField(
         Group, verbose_name=_("staff group"), null=True, blank=True, on_delete=models.SET_NULL, related_name="library"
     )
+    # Retention periods (Decree 13/2023/NĐ-CP) of this library, overriding the city-wide
+    # LOAN_HISTORY_RETENTION_DAYS and READER_RETENTION_DAYS settings; empty = the setting.
+    loan_history_retention_days = models.PositiveSmallIntegerField(
+        _("keep loan history (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(RETENTION_MIN_DAYS), MaxValueValidator(RETENTION_MAX_DAYS)],
+        help_text=_(
+            "Days after a loan or hold ended before it no longer names the reader. Empty: the city-wide default."
+        ),
+    )
+    reader_retention_days = models.PositiveSmallIntegerField(
+        _("keep readers who left (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(RETENTION_MIN_DAYS), MaxValueValidator(RETENTION_MAX_DAYS)],
+        help_text=_("Days after a reader left before their personal data is removed. Empty: the city-wide default."),
+    )
 
     panels = [
         MultiFieldPanel(
@@ -150,6 +174,10 @@ class Library(TimestampedModel, ClusterableModel):
             [InlinePanel("opening_hours", label=_("Opening hours")), FieldPanel("opening_hours_note")],
             heading=_("Opening hours"),
         ),
+        MultiFieldPanel(
+            [FieldRowPanel([FieldPanel("loan_history_retention_days"), FieldPanel("reader_retention_days")])],
+            heading=_("Personal data retention"),
+        ),
     ]
 
     class Meta:
@@ -159,6 +187,16 @@ class Library(TimestampedModel, ClusterableModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def loan_history_retention(self) -> int:
+        """Days this library keeps who borrowed what (its own period or the setting)."""
+        return self.loan_history_retention_days or settings.LOAN_HISTORY_RETENTION_DAYS
+
+    @property
+    def reader_retention(self) -> int:
+        """Days this library keeps the personal data of a reader who left."""
+        return self.reader_retention_days or settings.READER_RETENTION_DAYS
 
     @property
     def is_school(self) -> bool:

@@ -215,6 +215,10 @@ IMPORT_MAX_ZIP_MEMBERS = env_int("IMPORT_MAX_ZIP_MEMBERS", 1000)
 # Days after a reader's last membership ended before `anonymise_readers` removes their
 # personal data (Decree 13/2023/NĐ-CP: keep no longer than needed).
 READER_RETENTION_DAYS = env_int("READER_RETENTION_DAYS", 365)
+# (A library may set its own period for both, 30 to 3650 days, in Libraries in the admin.)
+# Days a printed card batch (a whole class's names and IDs) stays downloadable before
+# `circulation_daily` deletes its file; the record of who printed it stays.
+CARD_BATCH_KEEP_DAYS = env_int("CARD_BATCH_KEEP_DAYS", 7)
 # Students and teachers sign in with the ID on their card (see lending.auth).
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
