@@ -3,6 +3,7 @@ Circulation → Loans, Holds, Loan rules, Closed days; the circulation desk; ros
 cards). Staff see only their own library's readers, loans and holds, and set their own
 library's loan rules and closed days."""
 
+from django.db.models import Q
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,33 @@ from library_site.libraries.admin_views import ScopedSnippetViewSet
 from . import admin_views, desk_views
 from .models import ClosedDay, Hold, Loan, LoanRule, Membership, PersonalDataLogEntry, Reader
 from .permissions import personal_data_models
+
+
+class MembershipAdminForm(LibraryOwnedAdminForm):
+    """A membership joins a person to one of the librarian's libraries. The person is
+    chosen among those the librarian already serves, or someone nobody serves yet (just
+    added under *People*): never another library's reader picked by id, which would open
+    their personal data to this library. A membership never moves to another person."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("reader")
+        if field is None:
+            return
+        if self.instance.pk:
+            field.disabled = True
+        elif self.for_user is not None and not self.for_user.is_superuser:
+            visible = policy_registry.get_by_type(Reader).instances_user_has_permission_for(self.for_user, "view")
+            field.queryset = Reader.objects.filter(
+                Q(pk__in=visible.values("pk")) | Q(memberships__isnull=True)
+            ).distinct()
+
+    def full_clean(self):
+        super().full_clean()
+        if self.is_bound and "reader" in self._errors:
+            # The chooser would redisplay the refused person's name and ID.
+            self.data = self.data.copy()
+            self.data[self.add_prefix("reader")] = ""
 
 
 class MembershipViewSet(ScopedSnippetViewSet):
@@ -54,7 +82,7 @@ class MembershipViewSet(ScopedSnippetViewSet):
                 heading=_("Consent (residents, Decree 13/2023/NĐ-CP)"),
             ),
         ],
-        base_form_class=LibraryOwnedAdminForm,
+        base_form_class=MembershipAdminForm,
     )
 
 
