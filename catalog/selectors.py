@@ -42,6 +42,19 @@ def digital_file_loan_check() -> Callable[..., bool] | None:
     return import_string(path) if path else None
 
 
+def record_visible_to(*, user, record) -> bool:
+    """The one rule for every page that shows a record (the online catalog, the reader's
+    title page, a digital file's refusal): library staff see everything; others never see
+    a withdrawn or staff-only record, not even its title; readers-only records need a
+    signed-in user."""
+    user = user or AnonymousUser()
+    if user_is_library_staff(user):
+        return True
+    if record.is_withdrawn or record.access_level == AccessLevel.STAFF:
+        return False
+    return record.access_level != AccessLevel.READERS or (user.is_authenticated and user.is_active)
+
+
 def digital_file_access(*, user, digital_file: DigitalFile) -> AccessDecision:
     """May ``user`` (possibly anonymous) open ``digital_file``?
 
@@ -64,7 +77,8 @@ def digital_file_access(*, user, digital_file: DigitalFile) -> AccessDecision:
     if record.access_level == AccessLevel.STAFF:
         if not signed_in:
             return AccessDecision(False, _("Sign in as library staff to open this file."), 302)
-        return AccessDecision(False, _("Only library staff can open this file."), 403)
+        # Not found rather than refused: a staff-only record's title stays unknown.
+        return AccessDecision(False, _("Only library staff can open this file."), 404)
     if record.access_level == AccessLevel.READERS and not signed_in:
         return AccessDecision(False, _("Sign in to open this file."), 302)
     if digital_file.licence_count is not None:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import DigitalFile, Record
+from catalog.selectors import record_visible_to
 from lending.auth import MUST_SET_PASSWORD, reader_login_locked
 from lending.middleware import reader_session_start
 from lending.models import Card, DigitalHold, DigitalLoan, Hold, Loan, MembershipStatus, Reader
@@ -184,6 +185,8 @@ def record_view(request, pk):
     if reader is None:
         return redirect("reader:set_password")
     record = get_object_or_404(Record.objects.filter(withdrawn_at__isnull=True), pk=pk)
+    if not record_visible_to(user=request.user, record=record):
+        raise Http404(_("No such record."))
     memberships = list(reader.memberships.filter(status=MembershipStatus.ACTIVE).select_related("library"))
     if request.method == "POST":
         action = request.POST.get("action")

@@ -20,7 +20,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from catalog.models import AccessLevel, Record
-from catalog.selectors import digital_file_access
+from catalog.selectors import digital_file_access, record_visible_to
 from library_site.libraries.models import Library
 from search.engines import EngineUnavailable
 from search.selectors import (
@@ -28,7 +28,6 @@ from search.selectors import (
     SCOPE_ALL,
     SCOPE_HERE,
     catalog_search,
-    search_access_for,
     search_request_from_params,
 )
 from search.types import FACETS, Access, Sort
@@ -222,11 +221,10 @@ def record_view(request, pk):
     from lending.selectors import record_availability
 
     library = portal_library(request)
-    access = search_access_for(request.user)
     record = get_object_or_404(
         Record.objects.filter(withdrawn_at__isnull=True).select_related("library", "cover"), pk=pk
     )
-    if record.access_level not in VISIBLE_LEVELS[access]:
+    if not record_visible_to(user=request.user, record=record):
         raise Http404(_("No such record."))
     availability = sorted(
         record_availability(record=record),

@@ -67,3 +67,38 @@ def test_the_desk_scan_of_another_librarys_card_names_nobody(client, library, li
     assert body["reader"] is None
     assert "Phạm Văn Bình" not in response.content.decode()
     assert "079090001234" not in response.content.decode()
+
+
+def test_a_reader_neither_sees_nor_holds_a_staff_only_record(client, reader, staff_only_record):
+    from lending.services.readers import reader_account_ensure
+
+    client.force_login(reader_account_ensure(reader=reader))
+
+    page = client.get(f"/ban-doc/tai-lieu/{staff_only_record.pk}/")
+    hold = client.post(f"/ban-doc/tai-lieu/{staff_only_record.pk}/", {"action": "hold"})
+
+    assert page.status_code == 404
+    assert hold.status_code == 404
+    assert staff_only_record.title not in page.content.decode()
+    assert not staff_only_record.holds.exists()
+
+
+def test_a_staff_only_file_refused_to_a_reader_does_not_show_its_title(client, reader, staff_only_record):
+    from django.core.files.base import ContentFile
+
+    from catalog.models import DigitalFile, DigitalFormat
+    from lending.services.readers import reader_account_ensure
+
+    digital_file = DigitalFile.objects.create(
+        record=staff_only_record,
+        format=DigitalFormat.PDF,
+        file=ContentFile(b"%PDF-1.4 test", name="de-kiem-tra.pdf"),
+        mime_type="application/pdf",
+        size_bytes=13,
+    )
+    client.force_login(reader_account_ensure(reader=reader))
+
+    response = client.get(f"/catalog/files/{digital_file.pk}/")
+
+    assert response.status_code == 404
+    assert staff_only_record.title not in response.content.decode()
