@@ -25,6 +25,7 @@ from lending.models import (
     Loan,
     Membership,
     MembershipStatus,
+    PersonalDataLogEntry,
     Reader,
 )
 from library_site.libraries.models import Library
@@ -61,9 +62,14 @@ def log_entries_scrub(*, objects, label: str) -> int:
     their label is the object's name at the time it was logged ("Nguyễn Văn A
     (7900100006)") and their data may hold more. Returns how many were rewritten."""
     object_ids = objects.annotate(log_object_id=Cast("pk", CharField())).values("log_object_id")
-    return ModelLogEntry.objects.filter(
-        content_type=ContentType.objects.get_for_model(objects.model), object_id__in=object_ids
-    ).update(label=label, data={})
+    content_type = ContentType.objects.get_for_model(objects.model)
+    # Entries logged before ``PersonalDataLogEntry`` existed (or by code that bypassed
+    # it) may sit in Wagtail's table; the scoped table's labels never named anyone, but
+    # its data is cleared too.
+    return sum(
+        entries.objects.filter(content_type=content_type, object_id__in=object_ids).update(label=label, data={})
+        for entries in (ModelLogEntry, PersonalDataLogEntry)
+    )
 
 
 def readers_due_for_anonymisation(*, today: datetime.date | None = None) -> list[Reader]:

@@ -102,7 +102,7 @@ def test_members_who_left_without_a_date_get_their_last_change_as_leaving_date(
     Membership.objects.filter(pk=reader_membership.pk).update(
         status=MembershipStatus.LEFT, left_on=None, updated_at=last_change
     )
-    migration = importlib.import_module("lending.migrations.0005_membership_left_on_card_batch_file_deleted")
+    migration = importlib.import_module("lending.migrations.0008_membership_left_on_card_batch_file_deleted")
 
     # when the migration runs
     migration.membership_left_on_fill(apps, None)
