@@ -118,6 +118,9 @@ def _desk_library(user, requested) -> Library | None:
                 chosen = libraries.filter(pk=parse_id(requested, name="library"))
             except BadParameter as error:
                 raise _Refusal(400, "bad_request", error.messages[0]) from None
+        elif "\x00" in requested:
+            # PostgreSQL refuses NUL in text: never a library code, never a query.
+            raise _Refusal(400, "bad_request", gettext("You do not work for this library."))
         else:
             chosen = libraries.filter(code=requested)
         library = chosen.first()
