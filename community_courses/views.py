@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
-from lending.auth import reader_login_locked
 from lending.kiosk_views import kiosk_from_request, kiosk_membership
 from lending.services.readers import reader_account_ensure
 from library_site.libraries.models import Library
@@ -275,20 +274,18 @@ def kiosk_join_view(request, code: str, course_id: int):
         if scanned is not None:
             user = reader_account_ensure(reader=scanned.reader)
         else:
-            username = form.cleaned_data["username"].strip()
-            # No request: the reader backend would otherwise mark a session it never opens.
-            user = authenticate(None, username=username, password=form.cleaned_data["password"])
+            # Checked, throttled (django-axes), and not signed in: no session on this screen.
+            user = authenticate(
+                request,
+                username=form.cleaned_data["username"].strip(),
+                password=form.cleaned_data["password"],
+                reader_login=True,
+            )
         if user is None:
-            if reader_login_locked(username):
-                form.add_error(None, _("Too many failed attempts for this ID. Wait a few minutes, or ask the staff."))
-            else:
-                form.add_error(
-                    None,
-                    _(
-                        "The ID or password is not right. "
-                        "The first time, the password is your date of birth as ddmmyyyy."
-                    ),
-                )
+            form.add_error(
+                None,
+                _("The ID or password is not right. The first time, use the activation code the centre gave you."),
+            )
         else:
             try:
                 enrolment_create(

@@ -1,23 +1,31 @@
 """Admin pages for readers: roster import (previewed and applied by the task worker,
-undoable), card batches printed in the background, and replacing a lost or damaged card."""
+undoable), card batches printed in the background, replacing a lost or damaged card, and
+a new activation slip for a reader who lost theirs or forgot their password."""
 
+import datetime
+import io
 import uuid
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from wagtail.log_actions import log
 from wagtail.permissions import policy_registry
 
 from library_site.libraries.forms import library_field_for_user, upload_size_check
 from library_site.libraries.selectors import library_list_for_user
 
+from .card_render import ActivationSlip, activation_slips_pdf_write
 from .models import CardBatch, CardRevocation, Membership, MembershipStatus, RosterSync
+from .services.activation import activation_code_issue, reader_needs_activation, reader_sign_in_url
 from .services.cards import card_issue
 from .services.roster import RosterReport, roster_leave_warning
 from .services.roster_history import (
@@ -286,3 +294,36 @@ def card_replace_view(request, pk):
         card_batch_run.enqueue(batch.pk)
         return redirect("lending_card_batch_detail", pk=batch.pk)
     return TemplateResponse(request, "lending/admin/card_replace.html", {"form": form, "membership": membership})
+
+
+def activation_slip_view(request, pk):
+    """A new one-time activation code for a member, printed at once on a slip (PDF).
+    For a reader who lost their slip or forgot their password: any password they had
+    stops working, and they choose a new one after signing in with the code."""
+    membership = get_object_or_404(Membership.objects.select_related("reader__user", "library__site"), pk=pk)
+    if not policy_registry.get_by_type(Membership).user_has_permission_for_instance(request.user, "change", membership):
+        raise PermissionDenied
+    reader = membership.reader
+    if request.method != "POST":
+        return TemplateResponse(
+            request,
+            "lending/admin/activation_slip.html",
+            {"membership": membership, "has_password": not reader_needs_activation(reader)},
+        )
+    code = activation_code_issue(reader=reader, reset_password=True)
+    log(instance=reader, action="lending.activation_code", user=request.user)
+    slip = ActivationSlip(
+        library_name=membership.library.name,
+        full_name=reader.full_name,
+        class_name=membership.class_name,
+        display_id=reader.display_id,
+        code=code,
+        sign_in_url=reader_sign_in_url(library=membership.library),
+        valid_until=timezone.localdate() + datetime.timedelta(days=settings.READER_ACTIVATION_CODE_DAYS),
+    )
+    buffer = io.BytesIO()
+    activation_slips_pdf_write([slip], buffer)
+    buffer.seek(0)
+    response = FileResponse(buffer, as_attachment=True, filename=f"kich-hoat-{membership.pk}.pdf")
+    response["Cache-Control"] = "no-store"
+    return response

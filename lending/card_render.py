@@ -133,9 +133,16 @@ def cards_pdf(cards: Iterable[Card], *, progress: Callable[[int, int], None] | N
     return buffer.getvalue()
 
 
-def cards_pdf_write(cards: Iterable[Card], out: BinaryIO, *, progress: Callable[[int, int], None] | None = None) -> int:
+def cards_pdf_write(
+    cards: Iterable[Card],
+    out: BinaryIO,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    slips: Sequence["ActivationSlip"] = (),
+) -> int:
     """Write the PDF of ``cards_pdf`` to the binary stream ``out``, page by page; returns
-    the number of pages. Raises ``ValueError`` (before writing) when there are no cards."""
+    the number of pages. ``slips`` (activation slips) follow the cards on pages of their
+    own. Raises ``ValueError`` (before writing) when there are no cards."""
     cards = list(cards)
     if not cards:
         raise ValueError("No cards to print: select at least one reader.")
@@ -159,6 +166,8 @@ def cards_pdf_write(cards: Iterable[Card], out: BinaryIO, *, progress: Callable[
                 write_oldest()
         while pending:
             write_oldest()
+    if slips:
+        _slip_pages(writer, slips)
     writer.close()
     return writer.page_count
 
@@ -700,3 +709,96 @@ class _PdfWriter:
     def _write(self, data: bytes) -> None:
         self.out.write(data)
         self.position += len(data)
+
+
+# --- activation slips -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ActivationSlip:
+    """What one slip says: who it is for, the ID they type and their one-time code."""
+
+    library_name: str
+    full_name: str
+    class_name: str
+    display_id: str
+    code: str
+    sign_in_url: str
+    valid_until: datetime.date
+
+
+def activation_slips_pdf_write(slips: Sequence[ActivationSlip], out: BinaryIO) -> int:
+    """An A4 PDF of activation slips, card-sized, 10 a page with cut marks, for the
+    librarian to hand out; returns the number of pages. In the site's language, like
+    the cards."""
+    if not slips:
+        raise ValueError("No activation slips to print.")
+    with translation.override(settings.LANGUAGE_CODE):
+        writer = _PdfWriter(out, title=gettext("Activation slips"))
+    _slip_pages(writer, slips)
+    writer.close()
+    return writer.page_count
+
+
+def _slip_pages(writer: "_PdfWriter", slips: Sequence[ActivationSlip]) -> None:
+    with translation.override(settings.LANGUAGE_CODE):
+        for start in range(0, len(slips), CARDS_PER_PAGE):
+            page = _Page(Image.new("RGB", (mm_to_px(A4_MM[0], DPI), mm_to_px(A4_MM[1], DPI)), WHITE))
+            draw = ImageDraw.Draw(page.image)
+            batch = slips[start : start + CARDS_PER_PAGE]
+            for index, (slip, (left, top)) in enumerate(zip(batch, card_positions(DPI), strict=False)):
+                image = _activation_slip_image(slip)
+                page.image.paste(image, (left, top))
+                row, column = divmod(index, COLUMNS)
+                neighbours = {
+                    "above": row > 0,
+                    "below": index + COLUMNS < len(batch),
+                    "left": column > 0,
+                    "right": column < COLUMNS - 1 and index + 1 < len(batch),
+                }
+                _cut_marks(draw, left, top, left + image.width, top + image.height, neighbours)
+                image.close()
+            writer.add_page(*_encode_page(page))
+
+
+def _activation_slip_image(slip: ActivationSlip) -> Image.Image:
+    def px(mm: float) -> int:
+        return mm_to_px(mm, DPI)
+
+    image = Image.new("RGB", (px(CARD_SIZE_MM[0]), px(CARD_SIZE_MM[1])), WHITE)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle([0, 0, image.width - 1, image.height - 1], outline=PHOTO_FRAME, width=max(1, px(0.2)))
+    left, width = px(MARGIN), px(CARD_SIZE_MM[0] - 2 * MARGIN)
+    who = slip.full_name if not slip.class_name else f"{slip.full_name} · {slip.class_name}"
+    blocks = [
+        (_TextBlock(slip.library_name, "SemiBold", ACCENT, 6.5, 5.0, 1), 0.6),
+        (_TextBlock(gettext("Reader account activation slip"), "Bold", INK, 8.0, 6.0, 1), 1.2),
+        (_TextBlock(who, "Bold", INK, 8.5, 6.0, 2), 0.4),
+        (_TextBlock(gettext("ID: %(id)s") % {"id": slip.display_id}, "Regular", INK, 7.5, 5.5, 2, True), 1.0),
+        (_TextBlock(gettext("Activation code"), "Regular", MUTED, 6.5, 5.5, 1), 0.2),
+        (_TextBlock(slip.code, "Bold", INK, 16.0, 10.0, 1), 1.2),
+        (
+            _TextBlock(
+                gettext(
+                    "Sign in at %(url)s with your ID and this code, then choose your own password. "
+                    "Valid until %(date)s. Keep this slip to yourself."
+                )
+                % {"url": slip.sign_in_url, "date": _date(slip.valid_until)},
+                "Regular",
+                MUTED,
+                6.0,
+                4.5,
+                4,
+            ),
+            0,
+        ),
+    ]
+    y = px(MARGIN)
+    for block, gap_mm in blocks:
+        text_font, lines = block.layout(width, DPI)
+        for line in lines:
+            draw.text((left, y), line, font=text_font, fill=block.colour, anchor="la")
+            y += _line_height(text_font)
+        y += px(gap_mm)
+    image.info["dpi"] = (DPI, DPI)
+    return image

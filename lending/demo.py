@@ -21,6 +21,7 @@ from lending.models import (
     Reader,
     ReaderCategory,
 )
+from lending.services.activation import activation_code_issue, reader_needs_activation
 from lending.services.cards import card_issue
 from lending.services.digital import digital_hold_place, digital_loan_create
 from lending.services.holds import hold_place
@@ -87,8 +88,9 @@ def load(*, stdout) -> dict:
         f"{DigitalLoan.objects.filter(returned_at__isnull=True).count()} digital loans"
     )
     login = None
-    if student and student.date_of_birth:
-        login = (student.id_number, student.date_of_birth.strftime("%d%m%Y"), student.full_name)
+    if student and reader_needs_activation(student):
+        # The demo student's activation slip, as the library would hand it out.
+        login = (student.id_number, activation_code_issue(reader=student), student.full_name)
     return {"reader_login": login}
 
 

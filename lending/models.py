@@ -67,6 +67,13 @@ class Reader(TimestampedModel):
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     photo = models.ImageField(_("photo"), storage=private_storage, upload_to="readers/", blank=True)
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # The one-time activation code a reader signs in with before choosing a password
+    # (``lending.services.activation``): only its keyed hash is kept; the code itself is
+    # printed once, on the activation slips of a card batch or a single slip.
+    activation_code_hash = models.CharField(max_length=64, blank=True, editable=False)
+    activation_code_issued_at = models.DateTimeField(
+        _("activation code issued at"), null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["full_name", "pk"]

@@ -3,11 +3,10 @@ card (full screen for the desk's scanner) and download it; loans, holds, digital
 and history; one title's availability, with a hold or a digital loan."""
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, SetPasswordForm
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -17,10 +16,11 @@ from django.utils.translation import gettext_lazy
 
 from catalog.models import DigitalFile, Record
 from catalog.selectors import record_visible_to
-from lending.auth import MUST_SET_PASSWORD, reader_login_locked
+from lending.auth import MUST_SET_PASSWORD
 from lending.middleware import reader_session_start
 from lending.models import Card, DigitalHold, DigitalLoan, Hold, Loan, MembershipStatus, Reader
 from lending.selectors import reader_circulation_summary, record_for_reader
+from lending.services.activation import activation_code_clear
 from lending.services.digital import (
     digital_hold_cancel,
     digital_hold_place,
@@ -34,10 +34,14 @@ from library_site.params import parse_id
 
 
 class ReaderAuthenticationForm(AuthenticationForm):
+    """The card ID and the password, or the activation code before the reader chose
+    one. Only this form (and the course kiosk's) reaches ``ReaderIDBackend``; the
+    throttle (django-axes, ``lending.auth``) answers a locked account or address."""
+
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": gettext_lazy(
-            "The ID or password is not right. The first time, the password is your date of birth as ddmmyyyy."
+            "The ID or password is not right. The first time, use the activation code on the slip the library gave you."
         ),
     }
 
@@ -45,14 +49,17 @@ class ReaderAuthenticationForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = gettext_lazy("Student or staff ID (on your card)")
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "inputmode": "text"})
+        self.fields["password"].label = gettext_lazy("Password or activation code")
 
     def clean(self):
-        username = self.cleaned_data.get("username", "")
-        if username and reader_login_locked(username):
-            raise ValidationError(
-                _("Too many failed attempts for this ID. Wait a few minutes, or ask the librarian."), code="locked"
-            )
-        return super().clean()
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            self.user_cache = authenticate(self.request, username=username, password=password, reader_login=True)
+            if self.user_cache is None:
+                raise self.get_invalid_login_error()
+            self.confirm_login_allowed(self.user_cache)
+        return self.cleaned_data
 
 
 class ReaderLoginView(auth_views.LoginView):
@@ -61,6 +68,10 @@ class ReaderLoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form):
+        if not form.get_user().has_usable_password():
+            # Signed in with the activation code: nothing else until a password is chosen
+            # (login() keeps the session's data, only its key changes).
+            self.request.session[MUST_SET_PASSWORD] = True
         response = super().form_valid(form)
         reader_session_start(self.request)  # shared PCs: ends with the browser, or when idle
         return response
@@ -83,18 +94,22 @@ def set_password_view(request):
     """Choose a new password. The current one is asked for, except right after a sign-in
     with a one-time code (the session's MUST_SET_PASSWORD flag): someone who finds a
     reader still signed in on a shared PC must not be able to take the account over."""
-    form_class = SetPasswordForm if request.session.get(MUST_SET_PASSWORD) else PasswordChangeForm
+    first_time = request.session.get(MUST_SET_PASSWORD) or not request.user.has_usable_password()
+    form_class = SetPasswordForm if first_time else PasswordChangeForm
     form = form_class(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         form.save()
         update_session_auth_hash(request, form.user)
         request.session.pop(MUST_SET_PASSWORD, None)
+        reader = getattr(request.user, "reader", None)
+        if reader is not None:
+            activation_code_clear(reader=reader)
         messages.success(request, _("Your password is saved. Use it next time you sign in."))
         return redirect("reader:card")
     return TemplateResponse(
         request,
         "lending/reader/set_password.html",
-        {"form": form, "first_time": request.session.get(MUST_SET_PASSWORD)},
+        {"form": form, "first_time": first_time},
     )
 
 

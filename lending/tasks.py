@@ -8,14 +8,17 @@ The selection and card issuing here are shared with ``manage.py print_cards``:
   members of the library who have not left, so a lost card can be replaced for a
   suspended reader too;
 - members without a valid card (none, revoked, or expired) get one
-  (``lending.services.cards.card_issue``) before printing.
+  (``lending.services.cards.card_issue``) before printing;
+- members who have not chosen a password yet get a new one-time activation code, printed
+  on slips after the cards (``lending.services.activation``).
 """
 
+import io
 import logging
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from django.core.files import File
 from django.db.models import QuerySet
@@ -24,8 +27,9 @@ from django.utils.translation import gettext
 
 from django_tasks import task
 
-from lending.card_render import cards_pdf_write, cards_png
+from lending.card_render import activation_slips_pdf_write, cards_pdf_write, cards_png
 from lending.models import Card, CardBatch, CardRevocation, Membership, MembershipStatus, ReaderCategory
+from lending.services.activation import activation_slips_issue
 from lending.services.cards import card_issue
 from library_site.libraries.models import Library
 
@@ -70,7 +74,7 @@ def card_print_cards(memberships: QuerySet[Membership], *, today=None) -> tuple[
         issued += 1
     cards = (
         Card.objects.filter(membership__in=memberships, revoked_at__isnull=True)
-        .select_related("reader", "membership__library__logo")
+        .select_related("reader__user", "membership__library__logo", "membership__library__site")
         .order_by("membership__class_name", "reader__full_name", "pk")
     )
     return list(cards), issued
@@ -81,13 +85,20 @@ def card_file_name(card: Card) -> str:
     return card.number.replace("/", "_").replace("\\", "_") + ".png"
 
 
-def cards_zip_write(cards: list[Card], out, *, progress: Callable[[int, int], None] | None = None) -> None:
-    """A zip of one PNG per card (stored: PNGs are compressed already)."""
+def cards_zip_write(
+    cards: list[Card], out, *, progress: Callable[[int, int], None] | None = None, slips: Sequence = ()
+) -> None:
+    """A zip of one PNG per card (stored: PNGs are compressed already), and the
+    activation slips as ``activation-slips.pdf`` when there are any."""
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
         for done, (card, png) in enumerate(cards_png(cards), start=1):
             archive.writestr(card_file_name(card), png)
             if progress:
                 progress(done, len(cards))
+        if slips:
+            buffer = io.BytesIO()
+            activation_slips_pdf_write(slips, buffer)
+            archive.writestr("activation-slips.pdf", buffer.getvalue())
 
 
 @task()
@@ -118,10 +129,13 @@ def card_batch_run(batch_id: int) -> str:
         extension = "pdf" if batch.format == "pdf" else "zip"
         name = f"cards-{batch.library.code}-{scope}-{batch.pk}.{extension}"
         with tempfile.TemporaryFile() as spool:
+            # Readers without a password of their own get a new activation code, printed
+            # on slips after the cards (lending.services.activation).
+            slips = activation_slips_issue(cards=cards)
             if batch.format == "pdf":
-                cards_pdf_write(cards, spool, progress=progress)
+                cards_pdf_write(cards, spool, progress=progress, slips=slips)
             else:
-                cards_zip_write(cards, spool, progress=progress)
+                cards_zip_write(cards, spool, progress=progress, slips=slips)
             spool.seek(0)
             batch.file.save(name, File(spool, name=name), save=False)
     except Exception as exc:  # the batch row must say what went wrong, whatever it was

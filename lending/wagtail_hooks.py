@@ -57,7 +57,9 @@ class MembershipViewSet(ScopedSnippetViewSet):
     menu_label = _("Members")
     inspect_view_enabled = True
     list_display = [
-        Column("reader", label=_("Reader")),
+        # A field name first: Wagtail makes it the title column, which carries the row's
+        # buttons (edit, inspect, new card, activation slip…).
+        "reader",
         Column("reader__display_id", label=_("ID"), accessor=lambda m: m.reader.display_id),
         "class_name",
         "category",
@@ -233,6 +235,11 @@ def lending_admin_urls():
         path("readers/cards/<int:pk>/", admin_views.card_batch_view, name="lending_card_batch_detail"),
         path("readers/cards/<int:pk>/download/", admin_views.card_batch_download, name="lending_card_batch_download"),
         path("readers/members/<int:pk>/new-card/", admin_views.card_replace_view, name="lending_card_replace"),
+        path(
+            "readers/members/<int:pk>/activation-slip/",
+            admin_views.activation_slip_view,
+            name="lending_activation_slip",
+        ),
     ]
 
 
@@ -257,6 +264,7 @@ def membership_new_card_button(snippet, user, next_url=None):
         policy = policy_registry.get_by_type(Membership)
         if policy.user_has_permission_for_instance(user, "change", snippet):
             yield Button(_("New card"), reverse("lending_card_replace", args=[snippet.pk]), icon_name="doc-full")
+            yield Button(_("Activation slip"), reverse("lending_activation_slip", args=[snippet.pk]), icon_name="key")
 
 
 @hooks.register("register_log_actions")
@@ -265,3 +273,10 @@ def personal_data_log_entries(actions):
     read only by the staff of the reader's libraries (``PersonalDataLogEntry``)."""
     for model in personal_data_models():
         actions.register_model(model, PersonalDataLogEntry)
+
+
+@hooks.register("register_log_actions")
+def activation_code_log_action(actions):
+    actions.register_action(
+        "lending.activation_code", _("Activation code issued"), _("A new activation code was printed")
+    )

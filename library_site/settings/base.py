@@ -1,6 +1,7 @@
 """Settings shared by every environment. Values that differ between machines come
 from the environment (see README, "Configuration")."""
 
+import datetime
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -69,6 +71,9 @@ MIDDLEWARE = [
     "library_site.middleware.BadParameterMiddleware",
     "lending.middleware.ReaderSessionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Turns a sign-in refused by the throttle into its message (lending.auth); last, so
+    # it sees the response of every password form.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "library_site.urls"
@@ -219,14 +224,37 @@ READER_RETENTION_DAYS = env_int("READER_RETENTION_DAYS", 365)
 # Days a printed card batch (a whole class's names and IDs) stays downloadable before
 # `circulation_daily` deletes its file; the record of who printed it stays.
 CARD_BATCH_KEEP_DAYS = env_int("CARD_BATCH_KEEP_DAYS", 7)
-# Students and teachers sign in with the ID on their card (see lending.auth).
+# Sign-in (lending.auth): django-axes first, throttling every password form; readers sign
+# in with the ID on their card (never in the admin), staff with their user name.
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
+    "axes.backends.AxesStandaloneBackend",
     "lending.auth.ReaderIDBackend",
+    "lending.auth.StaffModelBackend",
 ]
-# Failed sign-ins allowed per ID before it is locked for READER_LOGIN_LOCK_MINUTES.
-READER_LOGIN_MAX_FAILURES = env_int("READER_LOGIN_MAX_FAILURES", 5)
-READER_LOGIN_LOCK_MINUTES = env_int("READER_LOGIN_LOCK_MINUTES", 15)
+# Failed sign-ins allowed per account (whichever way its ID is typed) before it is locked
+# for LOGIN_LOCK_MINUTES after the last failure, and per client address (a school's
+# pupils may all come from one address, hence the higher limit).
+LOGIN_MAX_FAILURES = env_int("LOGIN_MAX_FAILURES", 5)
+LOGIN_MAX_FAILURES_PER_ADDRESS = env_int("LOGIN_MAX_FAILURES_PER_ADDRESS", 100)
+LOGIN_LOCK_MINUTES = env_int("LOGIN_LOCK_MINUTES", 15)
+# Behind reverse proxies, how many of them add to X-Forwarded-For (0: use the
+# connection's address; a client can write any X-Forwarded-For it likes).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_HANDLER = "lending.auth.SignInThrottle"
+AXES_FAILURE_LIMIT = LOGIN_MAX_FAILURES
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=LOGIN_LOCK_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "lending.auth.login_attempt_key"
+AXES_CLIENT_IP_CALLABLE = "lending.auth.client_address"
+AXES_LOCKOUT_CALLABLE = "lending.auth.sign_in_locked_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# No log of every sign-in with its address: personal data kept for nothing.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "password", "ip_address", "code", "otp_token"]
+# A reader's one-time activation code (lending.services.activation) works this many days.
+READER_ACTIVATION_CODE_DAYS = env_int("READER_ACTIVATION_CODE_DAYS", 120)
 # Roster sync (lending.services.roster): a full roster that would mark more than this share
 # of the library's members (of the roster's categories) as left needs the count typed to
 # confirm; an applied sync's leaves can be undone for ROSTER_UNDO_DAYS; an uploaded roster

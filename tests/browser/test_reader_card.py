@@ -1,18 +1,17 @@
 import re
 
-from django.core.cache import caches
-
 import pytest
 from playwright.sync_api import expect
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_student_signs_in_with_the_card_id_and_shows_the_card_full_screen(live_server, page, reader, reader_card):
-    caches["shared"].clear()
+def test_student_signs_in_with_the_card_id_and_shows_the_card_full_screen(
+    live_server, page, reader, reader_card, reader_activation_code
+):
     page.goto(live_server.url + "/ban-doc/dang-nhap/")
     page.get_by_label("Mã học sinh/giáo viên (in trên thẻ)").fill("7900012345")
-    page.get_by_label("Mật khẩu").fill("02092013")
+    page.get_by_label("Mật khẩu hoặc mã kích hoạt").fill(reader_activation_code)
     page.locator("main button[type=submit]").click()
 
     expect(page).to_have_url(re.compile(r"/ban-doc/mat-khau/$"))

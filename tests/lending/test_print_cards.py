@@ -51,11 +51,12 @@ def test_print_a_class_as_png_files(tmp_path, class_7a3, reader_card, teacher):
     assert cards[0] == reader_card
     # One PNG per card, named after the card number, whose QR is that card's
     files = sorted(path.name for path in (tmp_path / "7a3").iterdir())
-    assert files == sorted(f"{card.number}.png" for card in cards)
+    assert files == sorted([*(f"{card.number}.png" for card in cards), "activation-slips.pdf"])
     for card in cards:
         assert qr_of(tmp_path / "7a3" / f"{card.number}.png") == [card_payload(card)]
     # The teacher (no class) is not printed; progress and summary are reported
     assert "Issued 2 new cards" in err
+    assert "Issued 3 activation codes" in err  # nobody in the class has a password yet
     assert "Cards drawn: 3/3" in err
     assert "Wrote 3 cards" in out
 
@@ -64,8 +65,9 @@ def test_print_the_whole_library_as_one_pdf(tmp_path, class_7a3, teacher, reside
     out, _err = run("--library", "thcs-cau-kieu", "--format", "pdf", "--out", str(tmp_path / "the.pdf"))
 
     pdf = (tmp_path / "the.pdf").read_bytes()
-    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
-    assert "Wrote 4 cards on 1 A4 page" in out  # 3 students and the teacher, not the other library's resident
+    # One page of cards, one page of activation slips
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 2
+    assert "Wrote 4 cards on 2 A4 pages" in out  # 3 students and the teacher, not the other library's resident
 
 
 def test_suspended_and_departed_members_are_left_out_of_a_class(tmp_path, class_7a3):
@@ -77,7 +79,7 @@ def test_suspended_and_departed_members_are_left_out_of_a_class(tmp_path, class_
     out, _err = run("--library", "thcs-cau-kieu", "--class", "7a3", "--format", "png", "--out", str(tmp_path))
 
     assert "Wrote 1 card " in out
-    assert [path.name for path in tmp_path.iterdir()] == ["7900012345-01.png"]
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["7900012345-01.png", "activation-slips.pdf"]
 
 
 def test_an_expired_card_is_replaced_before_printing(tmp_path, reader_membership, reader_card):
@@ -104,7 +106,11 @@ def test_readers_are_chosen_by_the_id_on_their_card(tmp_path, library, reader, t
 
     assert "Wrote 2 cards" in out
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
-        [f"{current_card(reader.memberships.get()).number}.png", f"{current_card(local).number}.png"]
+        [
+            f"{current_card(reader.memberships.get()).number}.png",
+            f"{current_card(local).number}.png",
+            "activation-slips.pdf",
+        ]
     )
 
 
@@ -150,7 +156,7 @@ def test_a_pdf_batch_of_a_class_is_drawn_in_the_background(class_7a3, librarian,
     assert batch.percent == 100
     with batch.file.open("rb") as handle:
         pdf = handle.read()
-    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 1
+    assert len(pypdf.PdfReader(io.BytesIO(pdf)).pages) == 2  # the cards, then the activation slips
     assert all(current_card(membership) for membership in class_7a3)
 
 
@@ -169,7 +175,7 @@ def test_a_png_batch_of_chosen_members_is_a_zip(reader_suspended, reader_members
     assert batch.status == CardBatch.Status.DONE
     assert (batch.processed, batch.total) == (1, 1)
     with batch.file.open("rb") as handle, zipfile.ZipFile(io.BytesIO(handle.read())) as archive:
-        assert archive.namelist() == [f"{new.number}.png"]
+        assert archive.namelist() == [f"{new.number}.png", "activation-slips.pdf"]
         assert qr_of(io.BytesIO(archive.read(f"{new.number}.png"))) == [card_payload(new)]
 
 

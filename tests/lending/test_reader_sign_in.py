@@ -1,102 +1,194 @@
-from django.core.cache import caches
+"""Readers sign in with the ID on their card: the first time with the one-time
+activation code the library handed them, then with a password of their own. Failures are
+throttled per account, whichever way its ID is typed, and per client address."""
+
+import datetime
+
+from django.utils import timezone
 
 import pytest
+from axes.models import AccessAttempt
 
-from lending.models import MembershipStatus
+from lending.models import MembershipStatus, Reader
+from lending.services.activation import activation_code_issue
+from lending.services.readers import reader_account_ensure
 from tests.fixtures.lending import CARD_VALID_UNTIL
 
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/ban-doc/dang-nhap/"
+PASSWORD_PAGE = "/ban-doc/mat-khau/"
+NEW_PASSWORD = "sach-hay-moi-ngay"
 
 
-@pytest.fixture(autouse=True)
-def clear_login_throttle():
-    caches["shared"].clear()
+def _activate(client, code):
+    client.post(LOGIN, {"username": "7900012345", "password": code})
+    client.post(PASSWORD_PAGE, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
 
 
-def test_first_sign_in_with_date_of_birth_then_choose_a_password(client, reader):
-    response = client.post(LOGIN, {"username": "7900012345", "password": "02092013"})
+def test_first_sign_in_with_the_activation_code_then_choose_a_password(client, reader, reader_activation_code):
+    response = client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code})
 
-    assert response["Location"] == "/ban-doc/mat-khau/"
-    assert client.get("/ban-doc/the/")["Location"] == "/ban-doc/mat-khau/"
-    response = client.post(
-        "/ban-doc/mat-khau/", {"new_password1": "sach-hay-moi-ngay", "new_password2": "sach-hay-moi-ngay"}
-    )
+    assert response["Location"] == PASSWORD_PAGE
+    assert client.get("/ban-doc/the/")["Location"] == PASSWORD_PAGE
+    response = client.post(PASSWORD_PAGE, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response["Location"] == "/ban-doc/the/"
     client.logout()
 
-    # The date of birth no longer works; the chosen password does.
-    assert client.post(LOGIN, {"username": "7900012345", "password": "02092013"}).status_code == 200
-    response = client.post(LOGIN, {"username": "7900012345", "password": "sach-hay-moi-ngay"})
+    # The code is spent; the chosen password works.
+    assert client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code}).status_code == 200
+    assert "_auth_user_id" not in client.session
+    response = client.post(LOGIN, {"username": "7900012345", "password": NEW_PASSWORD})
     assert response["Location"] == "/ban-doc/the/"
 
 
-def test_reader_sees_their_card_and_can_download_it(client, reader, reader_card):
-    client.post(LOGIN, {"username": "7900012345", "password": "02092013"})
-    client.post("/ban-doc/mat-khau/", {"new_password1": "sach-hay-moi-ngay", "new_password2": "sach-hay-moi-ngay"})
-
-    page = client.get("/ban-doc/the/").content.decode()
-
-    assert "Trần Minh Anh" in page
-    assert "7A3" in page
-    assert f"/ban-doc/the/{reader_card.pk}.png" in page
-    assert f"{CARD_VALID_UNTIL:%d/%m/%Y}" in page
-
-
-def test_wrong_password_is_refused_with_a_hint(client, reader):
-    response = client.post(LOGIN, {"username": "7900012345", "password": "01012000"}, HTTP_ACCEPT_LANGUAGE="en")
+def test_the_date_of_birth_is_no_password(client, reader, reader_activation_code):
+    """A class knows its classmates' birthdays: it must not open an unclaimed account."""
+    response = client.post(LOGIN, {"username": "7900012345", "password": "02092013"})
 
     assert response.status_code == 200
-    assert "date of birth" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
-def test_repeated_failures_lock_the_id(client, reader, settings):
-    settings.READER_LOGIN_MAX_FAILURES = 3
-    for _attempt in range(3):
-        client.post(LOGIN, {"username": "7900012345", "password": "00000000"})
-
+def test_a_reader_without_a_slip_cannot_sign_in(client, reader):
     response = client.post(LOGIN, {"username": "7900012345", "password": "02092013"}, HTTP_ACCEPT_LANGUAGE="en")
 
-    assert "Too many failed attempts" in response.content.decode()
+    assert "activation code" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
-def test_the_lock_lasts_the_configured_minutes_after_the_last_failure(client, reader, settings):
-    """The database cache's incr() would otherwise reset the expiry to five minutes."""
-    import datetime
+def test_the_code_may_be_typed_in_small_letters_without_the_dash(client, reader, reader_activation_code):
+    typed = reader_activation_code.replace("-", " ").lower()
 
-    from django.core.cache import caches
-    from django.db import connection
-    from django.utils import timezone
+    response = client.post(LOGIN, {"username": "7900012345", "password": typed})
 
-    from lending.auth import THROTTLE_CACHE, _failures_key
+    assert response["Location"] == PASSWORD_PAGE
 
-    settings.READER_LOGIN_LOCK_MINUTES = 60
-    for _attempt in range(2):
-        client.post(LOGIN, {"username": "7900012345", "password": "00000000"})
 
-    cache = caches[THROTTLE_CACHE]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT expires FROM {connection.ops.quote_name(cache._table)} WHERE cache_key = %s",
-            [cache.make_key(_failures_key("7900012345"))],
-        )
-        (expires,) = cursor.fetchone()
-    expires = (
-        connection.ops.convert_datetimefield_value(expires, None, connection) if isinstance(expires, str) else expires
+def test_a_new_slip_replaces_the_old_one(client, reader, reader_activation_code):
+    new_code = activation_code_issue(reader=reader)
+
+    client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code})
+    assert "_auth_user_id" not in client.session
+    assert client.post(LOGIN, {"username": "7900012345", "password": new_code})["Location"] == PASSWORD_PAGE
+
+
+def test_an_expired_code_is_refused(client, reader, reader_activation_code, settings):
+    settings.READER_ACTIVATION_CODE_DAYS = 30
+    Reader.objects.filter(pk=reader.pk).update(activation_code_issued_at=timezone.now() - datetime.timedelta(days=31))
+
+    client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code})
+
+    assert "_auth_user_id" not in client.session
+
+
+def test_only_a_hash_of_the_code_is_stored(reader, reader_activation_code):
+    reader.refresh_from_db()
+
+    assert reader.activation_code_hash
+    assert reader_activation_code.replace("-", "") not in reader.activation_code_hash
+
+
+def test_a_forgotten_password_gives_way_to_a_new_code(client, reader, reader_activation_code):
+    _activate(client, reader_activation_code)
+    client.logout()
+
+    code = activation_code_issue(reader=reader, reset_password=True)
+
+    assert client.post(LOGIN, {"username": "7900012345", "password": NEW_PASSWORD}).status_code == 200
+    assert client.post(LOGIN, {"username": "7900012345", "password": code})["Location"] == PASSWORD_PAGE
+
+
+def test_repeated_failures_lock_the_account_whichever_way_the_id_is_typed(client, reader, reader_activation_code):
+    """``7900012345``, ``moet:7900012345`` and ``:7900012345`` are one account."""
+    for typed in ["7900012345", "moet:7900012345", ":7900012345", " MOET:7900012345", "7900012345"]:
+        client.post(LOGIN, {"username": typed, "password": "WRONG-CODE"})
+
+    response = client.post(
+        LOGIN, {"username": "7900012345", "password": reader_activation_code}, HTTP_ACCEPT_LANGUAGE="en"
     )
-    if timezone.is_naive(expires):
-        expires = timezone.make_aware(expires, datetime.UTC)
-    assert expires > timezone.now() + datetime.timedelta(minutes=55)
+
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    assert 'name="username"' in response.content.decode()  # the form, with the lock's message
+    assert "_auth_user_id" not in client.session
 
 
-def test_a_reader_who_left_cannot_sign_in(client, reader, reader_membership):
+def test_the_lock_of_one_account_leaves_others_alone(client, reader, teacher, reader_activation_code):
+    teacher_code = activation_code_issue(reader=teacher)
+    for _attempt in range(5):
+        client.post(LOGIN, {"username": "7900012345", "password": "WRONG-CODE"})
+
+    response = client.post(LOGIN, {"username": "GV00000042", "password": teacher_code})
+
+    assert response["Location"] == PASSWORD_PAGE
+
+
+def test_the_lock_ends_after_the_configured_minutes(client, reader, reader_activation_code, settings):
+    for _attempt in range(5):
+        client.post(LOGIN, {"username": "7900012345", "password": "WRONG-CODE"})
+    assert client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code}).status_code == 429
+
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
+
+    assert client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code})["Location"] == (
+        PASSWORD_PAGE
+    )
+
+
+def test_one_address_trying_many_accounts_is_locked_too(client, reader, teacher, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 8
+    teacher_code = activation_code_issue(reader=teacher)
+    for number in range(8):
+        client.post(LOGIN, {"username": f"79000{number:05d}", "password": "WRONG-CODE"})
+
+    locked = client.post(LOGIN, {"username": "GV00000042", "password": teacher_code})
+    elsewhere = client.post(LOGIN, {"username": "GV00000042", "password": teacher_code}, REMOTE_ADDR="203.0.113.7")
+
+    assert locked.status_code == 429
+    assert elsewhere["Location"] == PASSWORD_PAGE
+
+
+def test_a_forwarded_for_header_does_not_escape_the_address_count(client, reader, teacher, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 4
+    teacher_code = activation_code_issue(reader=teacher)
+    for number in range(4):
+        client.post(
+            LOGIN, {"username": f"79000{number:05d}", "password": "x"}, HTTP_X_FORWARDED_FOR=f"198.51.100.{number}"
+        )
+
+    assert client.post(LOGIN, {"username": "GV00000042", "password": teacher_code}).status_code == 429
+
+
+def test_signing_in_to_ones_own_account_does_not_clear_the_address_count(client, reader, teacher, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 6
+    _activate(client, activation_code_issue(reader=reader))
+    client.logout()
+    teacher_code = activation_code_issue(reader=teacher)
+    for number in range(3):
+        client.post(LOGIN, {"username": f"79000{number:05d}", "password": "x"})
+    assert client.post(LOGIN, {"username": "7900012345", "password": NEW_PASSWORD})["Location"] == "/ban-doc/the/"
+    client.logout()
+    for number in range(3, 6):
+        client.post(LOGIN, {"username": f"79000{number:05d}", "password": "x"})
+
+    assert client.post(LOGIN, {"username": "GV00000042", "password": teacher_code}).status_code == 429
+
+
+def test_the_throttle_keeps_no_id_or_password(client, reader):
+    client.post(LOGIN, {"username": "moet:7900012345", "password": "SECRET-GUESS"})
+
+    attempt = AccessAttempt.objects.get()
+    assert attempt.username == f"reader:{reader.pk}"
+    assert "7900012345" not in attempt.post_data
+    assert "SECRET-GUESS" not in attempt.post_data
+
+
+def test_a_reader_who_left_cannot_sign_in(client, reader, reader_membership, reader_activation_code):
     reader_membership.status = MembershipStatus.LEFT
     reader_membership.save()
 
-    client.post(LOGIN, {"username": "7900012345", "password": "02092013"})
+    client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code})
 
     assert "_auth_user_id" not in client.session
 
@@ -105,20 +197,51 @@ def test_card_page_needs_a_signed_in_reader(client, db):
     assert client.get("/ban-doc/the/")["Location"].startswith(LOGIN)
 
 
-def test_reader_downloads_their_card_image(client, reader, reader_card):
-    client.post(LOGIN, {"username": "7900012345", "password": "02092013"})
-    client.post("/ban-doc/mat-khau/", {"new_password1": "sach-hay-moi-ngay", "new_password2": "sach-hay-moi-ngay"})
+def test_reader_sees_their_card_and_can_download_it(client, reader, reader_card, reader_activation_code):
+    _activate(client, reader_activation_code)
 
+    page = client.get("/ban-doc/the/").content.decode()
+
+    assert "Trần Minh Anh" in page
+    assert "7A3" in page
+    assert f"/ban-doc/the/{reader_card.pk}.png" in page
+    assert f"{CARD_VALID_UNTIL:%d/%m/%Y}" in page
     response = client.get(f"/ban-doc/the/{reader_card.pk}.png?download=1")
-
     assert response["Content-Type"] == "image/png"
     assert response.content.startswith(b"\x89PNG")
     assert "attachment" in response["Content-Disposition"]
 
 
-def test_a_reader_cannot_fetch_someone_elses_card(client, reader, reader_card, teacher):
+def test_a_reader_cannot_fetch_someone_elses_card(client, reader, reader_card, teacher, reader_activation_code):
     other_card = teacher.cards.get()
-    client.post(LOGIN, {"username": "7900012345", "password": "02092013"})
-    client.post("/ban-doc/mat-khau/", {"new_password1": "sach-hay-moi-ngay", "new_password2": "sach-hay-moi-ngay"})
+    _activate(client, reader_activation_code)
 
     assert client.get(f"/ban-doc/the/{other_card.pk}.png").status_code == 404
+
+
+# --- The admin's sign-in ----------------------------------------------------------------------
+
+
+def test_a_reader_never_signs_in_to_the_admin(client, reader, reader_activation_code):
+    _activate(client, reader_activation_code)
+    client.logout()
+    username = reader_account_ensure(reader=reader).username
+
+    for typed in [username, "7900012345"]:
+        client.post("/admin/login/", {"username": typed, "password": NEW_PASSWORD})
+        assert "_auth_user_id" not in client.session
+
+
+def test_the_admin_sign_in_is_throttled(client, librarian):
+    librarian.set_password("the-right-one")
+    librarian.save()
+    for _attempt in range(5):
+        client.post("/admin/login/", {"username": librarian.username, "password": "wrong"})
+
+    response = client.post(
+        "/admin/login/", {"username": librarian.username, "password": "the-right-one"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    assert response.status_code == 429
+    assert "Too many failed attempts" in response.content.decode()
+    assert "_auth_user_id" not in client.session

@@ -16,8 +16,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from lending.card_render import card_png, cards_pdf_write, cards_png
+from lending.card_render import activation_slips_pdf_write, card_png, cards_pdf_write, cards_png
 from lending.models import Membership, MembershipStatus
+from lending.services.activation import activation_slips_issue
 from lending.tasks import card_file_name, card_print_cards, card_print_memberships
 from library_site.libraries.models import Library
 
@@ -79,12 +80,22 @@ class Command(BaseCommand):
                 self.stderr.write(f"Cards drawn: {done}/{total}")
                 reported = done
 
+        # Readers without a password yet get a new activation code, on slips after the cards.
+        slips = activation_slips_issue(cards=cards)
+        if slips:
+            self.stderr.write(f"Issued {len(slips)} activation code{'s' if len(slips) != 1 else ''}.")
         if fmt == "pdf":
             out.parent.mkdir(parents=True, exist_ok=True)
             with out.open("wb") as handle:
-                pages = cards_pdf_write(cards, handle, progress=progress)
+                pages = cards_pdf_write(cards, handle, progress=progress, slips=slips)
             self.stdout.write(f"Wrote {total} cards on {pages} A4 page{'s' if pages != 1 else ''} to {out}.")
             return
+        if slips:
+            slips_path = (out.parent if out.suffix.lower() == ".png" else out) / "activation-slips.pdf"
+            slips_path.parent.mkdir(parents=True, exist_ok=True)
+            with slips_path.open("wb") as handle:
+                activation_slips_pdf_write(slips, handle)
+            self.stdout.write(f"Wrote the activation slips to {slips_path}.")
         if out.suffix.lower() == ".png":
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(card_png(cards[0]))

@@ -35,8 +35,6 @@ class Command(BaseCommand):
         self.stdout.write("  (passwords of accounts that already existed are left as they were)")
         reader_login = results.get("lending.demo.load", {}).get("reader_login")
         if reader_login:
-            id_number, first_password, name = reader_login
+            id_number, code, name = reader_login
             self.stdout.write(f"  Reader sign-in: {base}/ban-doc/dang-nhap/")
-            self.stdout.write(
-                f"    {id_number:<24} first password: {first_password}   ({name}, student; date of birth)"
-            )
+            self.stdout.write(f"    {id_number:<24} activation code: {code}   ({name}, student; first sign-in)")
