@@ -575,18 +575,23 @@ def _draw_page(cards: Sequence[Card]) -> _Page:
     for index, (card, (left, top)) in enumerate(zip(cards, card_positions(DPI), strict=False)):
         drawing = _card_drawing(card, dpi=DPI, with_photo=False)
         page.image.paste(drawing.image, (left, top))
-        row, column = divmod(index, COLUMNS)
-        neighbours = {
-            "above": row > 0,
-            "below": index + COLUMNS < len(cards),
-            "left": column > 0,
-            "right": column < COLUMNS - 1 and index + 1 < len(cards),
-        }
+        neighbours = _neighbours(index, len(cards))
         _cut_marks(draw, left, top, left + drawing.image.width, top + drawing.image.height, neighbours)
         if drawing.photo is not None:
             page.photos.append((drawing.photo, (left + drawing.photo_box[0], top + drawing.photo_box[1])))
         drawing.image.close()
     return page
+
+
+def _neighbours(index: int, count: int) -> dict[str, bool]:
+    """Which sides of the ``index``-th of ``count`` pieces on a page touch another."""
+    row, column = divmod(index, COLUMNS)
+    return {
+        "above": row > 0,
+        "below": index + COLUMNS < count,
+        "left": column > 0,
+        "right": column < COLUMNS - 1 and index + 1 < count,
+    }
 
 
 def _encode_page(page: _Page) -> tuple[tuple[int, int], bytes, list[tuple[tuple[int, int, int, int], bytes]]]:
@@ -749,14 +754,7 @@ def _slip_pages(writer: "_PdfWriter", slips: Sequence[ActivationSlip]) -> None:
             for index, (slip, (left, top)) in enumerate(zip(batch, card_positions(DPI), strict=False)):
                 image = _activation_slip_image(slip)
                 page.image.paste(image, (left, top))
-                row, column = divmod(index, COLUMNS)
-                neighbours = {
-                    "above": row > 0,
-                    "below": index + COLUMNS < len(batch),
-                    "left": column > 0,
-                    "right": column < COLUMNS - 1 and index + 1 < len(batch),
-                }
-                _cut_marks(draw, left, top, left + image.width, top + image.height, neighbours)
+                _cut_marks(draw, left, top, left + image.width, top + image.height, _neighbours(index, len(batch)))
                 image.close()
             writer.add_page(*_encode_page(page))
 

@@ -119,6 +119,41 @@ def test_the_kiosk_lists_courses_and_joins_without_leaving_anyone_signed_in(
     assert "_auth_user_id" not in client.session
 
 
+def test_the_kiosk_stops_checking_passwords_once_the_id_is_locked(
+    client, centre, course, resident_user, resident_login
+):
+    """The kiosk's join form is a password form like any other: throttled per account."""
+    from django.urls import reverse
+
+    join_url = reverse("community_courses:kiosk_join", args=[centre.code, course.pk])
+    for _attempt in range(5):
+        client.post(join_url, {"username": resident_login[0], "password": "sai-mat-khau", "ward": "Phường 13"}, **EN)
+
+    locked = client.post(
+        join_url, {"username": resident_login[0], "password": resident_login[1], "ward": "Phường 13"}, **EN
+    )
+
+    assert locked.status_code == 429
+    assert "Too many failed attempts" in locked.content.decode()
+    assert "Join the course" in locked.content.decode()  # still the kiosk's form
+    assert not Enrolment.objects.exists()
+
+
+def test_the_kiosk_and_the_reader_page_share_one_count(client, centre, course, resident_user, resident_login):
+    from django.urls import reverse
+
+    join_url = reverse("community_courses:kiosk_join", args=[centre.code, course.pk])
+    for _attempt in range(3):
+        client.post(join_url, {"username": resident_login[0], "password": "sai", "ward": "Phường 13"}, **EN)
+    for _attempt in range(2):
+        client.post("/ban-doc/dang-nhap/", {"username": resident_login[0], "password": "sai"})
+
+    response = client.post("/ban-doc/dang-nhap/", {"username": resident_login[0], "password": resident_login[1]})
+
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 def test_unknown_centre_gives_not_found(client, db):
     assert client.get("/hoc-tap/kiosk/khong-co/").status_code == 404
 

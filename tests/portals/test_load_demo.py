@@ -1,4 +1,5 @@
 import io
+import re
 
 from django.apps import apps
 from django.core.management import call_command
@@ -63,12 +64,17 @@ def test_load_demo_builds_libraries_portals_posts_and_staff(client):
 
     assert "admin" in output
     assert DEMO_PASSWORD in output
-    assert client.login(username="admin", password=DEMO_PASSWORD)
+    # The demo student's activation slip, printed by load_demo, opens their account.
+    code = re.search(r"activation code: (\S+)", output).group(1)
+    signed_in = client.post("/ban-doc/dang-nhap/", {"username": DEMO_STUDENT_ID, "password": code})
+    assert signed_in["Location"] == "/ban-doc/mat-khau/"
+    client.logout()
+    assert client.post("/admin/login/", {"username": "admin", "password": DEMO_PASSWORD}).status_code == 302
     assert client.get("/admin/").status_code == 200
 
     # A demo librarian signs in and sees only their own library's media.
     client.logout()
-    assert client.login(username="thuthu.caukieu", password=DEMO_PASSWORD)
+    assert client.post("/admin/login/", {"username": "thuthu.caukieu", "password": DEMO_PASSWORD}).status_code == 302
     listing = client.get("/admin/images/").content.decode()
     assert "Ảnh bìa THCS Cầu Kiệu" in listing
     assert "Ảnh bìa TH Phạm Ngọc Thạch" not in listing

@@ -94,7 +94,7 @@ def test_readers_only_records_need_a_signed_in_reader(client, opac, librarian):
     assert "Nhật ký đọc sách" not in client.get("/tim-kiem/").content.decode()
     assert client.get(f"/tim-kiem/tai-lieu/{opac['readers_only'].pk}/").status_code == 404
 
-    client.login(username=librarian.username, password=PASSWORD)
+    client.force_login(librarian)
 
     assert "Nhật ký đọc sách" in client.get("/tim-kiem/").content.decode()
     assert client.get(f"/tim-kiem/tai-lieu/{opac['readers_only'].pk}/").status_code == 200
