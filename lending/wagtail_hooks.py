@@ -5,23 +5,28 @@ library's loan rules and closed days."""
 
 from django.db.models import Q
 from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
-from wagtail.admin.widgets import Button
+from wagtail.admin.widgets import Button, HeaderButton
+from wagtail.log_actions import LogFormatter
 from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
-from library_site.libraries.admin_views import ScopedSnippetViewSet
+from library_site.libraries.admin_views import ScopedIndexView, ScopedSnippetViewSet
 
-from . import admin_views, desk_views
+from . import admin_views, desk_views, presence_views
 from .models import ClosedDay, Hold, Loan, LoanRule, Membership, PersonalDataLogEntry, Reader
 from .permissions import personal_data_models
+from .services import presence
 
 
 class MembershipAdminForm(LibraryOwnedAdminForm):
@@ -37,7 +42,16 @@ class MembershipAdminForm(LibraryOwnedAdminForm):
             return
         if self.instance.pk:
             field.disabled = True
-        elif self.for_user is not None and not self.for_user.is_superuser:
+            return
+        field.help_text = format_html(
+            '{} <a href="{}">{}</a>',
+            gettext(
+                "Someone another library already serves (a pupil who changed school, a resident who studies here)?"
+            ),
+            reverse("lending_membership_add_existing"),
+            gettext("Add an existing person, who is here"),
+        )
+        if self.for_user is not None and not self.for_user.is_superuser:
             visible = policy_registry.get_by_type(Reader).instances_user_has_permission_for(self.for_user, "view")
             field.queryset = Reader.objects.filter(
                 Q(pk__in=visible.values("pk")) | Q(memberships__isnull=True)
@@ -51,9 +65,28 @@ class MembershipAdminForm(LibraryOwnedAdminForm):
             self.data[self.add_prefix("reader")] = ""
 
 
+class MembershipIndexView(ScopedIndexView):
+    """The members listing, with the way in for someone another library serves."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = super().header_buttons
+        if self.user_has_permission("add"):
+            buttons.append(
+                HeaderButton(
+                    _("Add an existing person"),
+                    url=reverse("lending_membership_add_existing"),
+                    icon_name="user",
+                    priority=1010,
+                )
+            )
+        return buttons
+
+
 class MembershipViewSet(ScopedSnippetViewSet):
     model = Membership
     icon = "group"
+    index_view_class = MembershipIndexView
     menu_label = _("Members")
     inspect_view_enabled = True
     list_display = [
@@ -234,6 +267,11 @@ def lending_admin_urls():
         path("readers/cards/", admin_views.card_batch_start_view, name="lending_card_batch"),
         path("readers/cards/<int:pk>/", admin_views.card_batch_view, name="lending_card_batch_detail"),
         path("readers/cards/<int:pk>/download/", admin_views.card_batch_download, name="lending_card_batch_download"),
+        path(
+            "readers/members/add-existing/",
+            presence_views.membership_add_existing_view,
+            name="lending_membership_add_existing",
+        ),
         path("readers/members/<int:pk>/new-card/", admin_views.card_replace_view, name="lending_card_replace"),
         path(
             "readers/members/<int:pk>/activation-slip/",
@@ -273,6 +311,43 @@ def personal_data_log_entries(actions):
     read only by the staff of the reader's libraries (``PersonalDataLogEntry``)."""
     for model in personal_data_models():
         actions.register_model(model, PersonalDataLogEntry)
+    actions.register_action(presence.ADDED)(AddedInPersonFormatter)
+    actions.register_action(presence.REFUSED)(RefusedInPersonFormatter)
+
+
+PROOF_LABELS = {
+    presence.PROOF_CARD: _("card scanned"),
+    presence.PROOF_ID_DOB: _("ID and date of birth typed by staff"),
+}
+REFUSAL_LABELS = {
+    "no_match": _("no one matched"),
+    "locked": _("too many attempts"),
+    "already_member": _("already a member"),
+}
+
+
+class AddedInPersonFormatter(LogFormatter):
+    label = _("Add an existing person")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        message = gettext("Made a member in person (proof: %(proof)s)") % {
+            "proof": PROOF_LABELS.get(data.get("proof"), "—")
+        }
+        if data.get("rejoined"):
+            message += " · " + gettext("back after leaving")
+        return message
+
+
+class RefusedInPersonFormatter(LogFormatter):
+    label = _("Add an existing person: refused")
+
+    def format_message(self, log_entry):
+        data = log_entry.data or {}
+        return gettext("Adding an existing person was refused (proof: %(proof)s; %(reason)s)") % {
+            "proof": PROOF_LABELS.get(data.get("proof"), "—"),
+            "reason": REFUSAL_LABELS.get(data.get("reason"), "—"),
+        }
 
 
 @hooks.register("register_log_actions")

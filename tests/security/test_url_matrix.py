@@ -1,7 +1,8 @@
 """Role × URL matrix: every URL the project resolves (Wagtail's generated admin views
 included: choosers, usage, history, reports and their exports), requested by a librarian
 of one library, a reader, a resident and an anonymous visitor with the ids of another
-library's readers, members, cards, loans and holds. No answer may contain that library's
+library's readers, members, cards, loans and holds, and with the ids of its roster syncs
+(whose preview lists names and IDs) and card batches (whose file prints them). No answer may contain that library's
 reader's name or ID, and none may be a server error.
 
 The list of URLs comes from the URL resolver, so a view added later is checked without
@@ -14,6 +15,7 @@ import html
 import json
 import re
 
+from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -22,8 +24,9 @@ from wagtail.log_actions import log
 import pytest
 
 from catalog.models import CopyStatus
-from lending.models import Card, Hold, HoldStatus, Loan, ReaderCategory
+from lending.models import Card, CardBatch, Hold, HoldStatus, Loan, ReaderCategory, RosterSync
 from lending.services.readers import reader_account_ensure
+from lending.services.roster import RosterChange, RosterReport
 from tests.factories.catalog import CopyFactory, RecordFactory
 from tests.factories.lending import MembershipFactory, ReaderFactory
 
@@ -92,7 +95,9 @@ def _leaks(body: str) -> list[str]:
 @pytest.fixture
 def foreign_people(other_library, other_librarian):
     """A student of ``other_library`` with a card, a loan and a hold, all with id
-    ``FOREIGN_PK``, and an admin history entry about them."""
+    ``FOREIGN_PK``, and an admin history entry about them; and, with the same id, a
+    roster upload of that library waiting for confirmation (its preview names the
+    student) and a printed card batch whose file holds the student's name and ID."""
     person = ReaderFactory(
         pk=FOREIGN_PK, id_number=FOREIGN_ID, full_name=FOREIGN_NAME, date_of_birth=datetime.date(2012, 4, 1)
     )
@@ -125,6 +130,28 @@ def foreign_people(other_library, other_librarian):
     )
     for instance in (person, membership):
         log(instance=instance, action="wagtail.edit", user=other_librarian)
+    report = RosterReport(total=1, changed=1, members=1)
+    report.changes.append(RosterChange(2, FOREIGN_ID, FOREIGN_NAME, "changed", "5A → 5B"))
+    RosterSync.objects.create(
+        pk=FOREIGN_PK,
+        library=other_library,
+        user=other_librarian,
+        status=RosterSync.Status.PREVIEWED,
+        report=report.as_dict(),
+        file=ContentFile(f"Mã học sinh,Họ và tên\n{FOREIGN_ID},{FOREIGN_NAME}\n".encode(), name="roster.csv"),
+    )
+    batch = CardBatch(
+        pk=FOREIGN_PK,
+        library=other_library,
+        requested_by=other_librarian,
+        class_name="5B",
+        membership_ids=[membership.pk],
+        format="pdf",
+        status=CardBatch.Status.DONE,
+    )
+    # Not a real PDF: plain text, so a download that reached the wrong library shows.
+    batch.file.save("cards.pdf", ContentFile(f"{FOREIGN_NAME} {FOREIGN_ID}".encode()), save=False)
+    batch.save()
     return person
 
 
@@ -185,6 +212,10 @@ def test_the_matrix_covers_the_generated_admin_views():
         f"/admin/snippets/choose/lending/reader/chosen/{FOREIGN_PK}/",
         f"/admin/snippets/lending/loan/history/{FOREIGN_PK}/",
         f"/admin/snippets/lending/membership/usage/{FOREIGN_PK}/",
+        f"/admin/readers/roster/{FOREIGN_PK}/",
+        f"/admin/readers/roster/{FOREIGN_PK}/undo/",
+        f"/admin/readers/cards/{FOREIGN_PK}/",
+        f"/admin/readers/cards/{FOREIGN_PK}/download/",
         "/admin/reports/site-history/",
         "/lending/scan/",
         f"/ban-doc/tai-lieu/{FOREIGN_PK}/",
@@ -197,5 +228,10 @@ def test_the_matrix_finds_a_leak(client, foreign_people, superuser):
     client.force_login(superuser)
 
     body = client.get(f"/admin/snippets/lending/membership/inspect/{FOREIGN_PK}/").content.decode()
+    preview = client.get(f"/admin/readers/roster/{FOREIGN_PK}/").content.decode()
+    download = client.get(f"/admin/readers/cards/{FOREIGN_PK}/download/")
+    printed = b"".join(download.streaming_content).decode()
 
     assert _leaks(body) == list(SECRETS)
+    assert _leaks(preview) == list(SECRETS)
+    assert _leaks(printed) == list(SECRETS)
