@@ -21,7 +21,7 @@ from lending.models import (
     Reader,
     ReaderCategory,
 )
-from lending.services.activation import activation_code_issue, reader_needs_activation
+from lending.services.activation import activation_code_check, activation_code_issue, reader_needs_activation
 from lending.services.cards import card_issue
 from lending.services.digital import digital_hold_place, digital_loan_create
 from lending.services.holds import hold_place
@@ -41,6 +41,8 @@ SCHOOLS = {
     "th-pham-ngoc-thach": ([f"{grade}A1" for grade in range(1, 6)], 6, 7900200001, 2020),
 }
 DEMO_STUDENT_ID = "7900100001"
+# The demo student's activation slip (load_demo prints it); real codes are random.
+DEMO_ACTIVATION_CODE = "DEMO-2026"
 
 
 def _name(rng: random.Random) -> str:
@@ -89,8 +91,11 @@ def load(*, stdout) -> dict:
     )
     login = None
     if student and reader_needs_activation(student):
-        # The demo student's activation slip, as the library would hand it out.
-        login = (student.id_number, activation_code_issue(reader=student), student.full_name)
+        # The demo student's activation slip, as the library would hand it out (a fixed
+        # code, so that loading the demo again changes nothing).
+        if not activation_code_check(reader=student, typed=DEMO_ACTIVATION_CODE):
+            activation_code_issue(reader=student, code=DEMO_ACTIVATION_CODE)
+        login = (student.id_number, DEMO_ACTIVATION_CODE, student.full_name)
     return {"reader_login": login}
 
 

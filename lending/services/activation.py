@@ -51,15 +51,18 @@ def reader_needs_activation(reader: Reader) -> bool:
 
 
 @transaction.atomic
-def activation_code_issue(*, reader: Reader, reset_password: bool = False) -> str:
+def activation_code_issue(*, reader: Reader, reset_password: bool = False, code: str | None = None) -> str:
     """A new code for ``reader`` (replacing any earlier one), formatted for printing.
 
     ``reset_password``: the reader forgot their password; it stops working, and the
-    reader signs in with the code and chooses a new one."""
+    reader signs in with the code and chooses a new one. ``code`` is for the demo data
+    only (a code everyone can read in the README); real codes are random."""
     reader = Reader.objects.select_for_update().select_related("user").get(pk=reader.pk)
     if reader.anonymised_at:
         raise ValueError("An anonymised reader has no account to activate.")
-    code = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    code = activation_code_normalise(code) if code else "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    if len(code) != LENGTH:
+        raise ValueError(f"An activation code has {LENGTH} characters.")
     reader.activation_code_hash = _digest(reader.pk, code)
     reader.activation_code_issued_at = timezone.now()
     reader.save(update_fields=["activation_code_hash", "activation_code_issued_at", "updated_at"])
