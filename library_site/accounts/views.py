@@ -82,7 +82,7 @@ def verify_view(request):
             return redirect(next_url)
         if not request.user.is_authenticated:
             return redirect(reverse("wagtailadmin_login"))
-    return TemplateResponse(request, "accounts/verify.html", {"form": form, "next": next_url})
+    return TemplateResponse(request, "accounts/admin/verify.html", {"form": form, "next": next_url})
 
 
 def _qr_svg(text: str) -> str:
@@ -126,7 +126,7 @@ def setup_view(request):
         "required": selectors.two_factor_required(request.user),
         "next": _next_url(request),
     }
-    return TemplateResponse(request, "accounts/setup.html", context)
+    return TemplateResponse(request, "accounts/admin/setup.html", context)
 
 
 @never_cache
@@ -136,7 +136,7 @@ def backup_codes_view(request):
     codes = request.session.pop(NEW_CODES_KEY, None)
     if not codes:
         return redirect("two_factor_index")
-    return TemplateResponse(request, "accounts/backup_codes.html", {"codes": codes, "next": _next_url(request)})
+    return TemplateResponse(request, "accounts/admin/backup_codes.html", {"codes": codes, "next": _next_url(request)})
 
 
 @never_cache
@@ -169,7 +169,7 @@ def index_view(request):
         "disable_form": forms["disable"],
         "backup_form": forms["backup"],
     }
-    return TemplateResponse(request, "accounts/index.html", context)
+    return TemplateResponse(request, "accounts/admin/index.html", context)
 
 
 @never_cache
@@ -188,4 +188,4 @@ def reset_view(request, user_id: int):
             request, _("Two-step sign-in of %(username)s has been reset.") % {"username": target.get_username()}
         )
         return redirect("wagtailusers_users:index")
-    return TemplateResponse(request, "accounts/reset.html", {"target": target, "enabled": enabled})
+    return TemplateResponse(request, "accounts/admin/reset.html", {"target": target, "enabled": enabled})
