@@ -6,7 +6,7 @@ class CodeForm(forms.Form):
     """One code: 6 digits from the authenticator app, or a backup code."""
 
     code = forms.CharField(
-        label=_("Code"),
+        label=_("Sign-in code"),
         max_length=32,
         help_text=_("The 6-digit code your authenticator app shows now, or one of your backup codes."),
         widget=forms.TextInput(
