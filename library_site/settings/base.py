@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     # Our apps first so their templates and translations take precedence.
     "library_site.libraries",
     "library_site.portals",
+    "library_site.accounts",
     "catalog",
     "lending",
     "community_courses",
@@ -54,6 +55,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -64,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "library_site.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "library_site.middleware.ContentSecurityPolicyMiddleware",
@@ -129,6 +135,24 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "reader:login"
 WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
+
+# --- Two-step sign-in for staff (django-otp; library_site.accounts) -----------------------
+# After the password, staff who have an authenticator app set up type its 6-digit code (or
+# a backup code) before any admin page or staff-only URL below opens. City administrators
+# (superusers) must set one up at their first sign-in; OTP_REQUIRED_FOR_STAFF asks it of
+# every library's staff too. Tests turn the superuser rule off (settings/test.py) so that
+# force_login keeps working; tests/accounts turn it back on.
+OTP_REQUIRED_FOR_SUPERUSERS = env_bool("OTP_REQUIRED_FOR_SUPERUSERS", True)
+OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
+# URL prefixes that need the second step (staff screens showing personal data).
+OTP_PROTECTED_PATH_PREFIXES = ["/admin/", "/django-admin/", "/lending/scan/"]
+# Wrong codes allowed in one sign-in before the session is signed out; the device itself
+# also waits 1, 2, 4, 8… seconds after each wrong code (django-otp's throttling).
+OTP_MAX_FAILURES = env_int("OTP_MAX_FAILURES", 5)
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The name an authenticator app shows beside the account.
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Thu vien so TP.HCM")
 
 # --- Languages and time ---------------------------------------------------------------
 # Vietnamese first, English second. Source strings are English; Vietnamese lives in

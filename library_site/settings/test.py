@@ -18,3 +18,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="library-test-static-"))  # noqa: F405
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="library-test-private-"))  # noqa: F405
+# Tests sign superusers in with force_login and no authenticator: the two-step rule for
+# city administrators is on in dev and production and turned on by tests/accounts.
+OTP_REQUIRED_FOR_SUPERUSERS = False

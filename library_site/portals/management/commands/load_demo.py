@@ -33,6 +33,7 @@ class Command(BaseCommand):
         for username, role in logins:
             self.stdout.write(f"    {username:<24} password: {DEMO_PASSWORD}   ({role})")
         self.stdout.write("  (passwords of accounts that already existed are left as they were)")
+        self.stdout.write("  The city administrator sets up two-step sign-in (an authenticator app) at first sign-in.")
         reader_login = results.get("lending.demo.load", {}).get("reader_login")
         if reader_login:
             id_number, code, name = reader_login

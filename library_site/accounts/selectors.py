@@ -1,0 +1,37 @@
+"""Reads about staff two-step sign-in (django-otp devices)."""
+
+from django.conf import settings
+
+from django_otp import user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from catalog.selectors import user_is_library_staff
+
+
+def two_factor_required(user) -> bool:
+    """Whether ``user`` must have a confirmed authenticator before using staff screens:
+    superusers (city administrators) under ``OTP_REQUIRED_FOR_SUPERUSERS``, every
+    library's staff under ``OTP_REQUIRED_FOR_STAFF``."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser and getattr(settings, "OTP_REQUIRED_FOR_SUPERUSERS", True):
+        return True
+    return bool(getattr(settings, "OTP_REQUIRED_FOR_STAFF", False)) and user_is_library_staff(user)
+
+
+def two_factor_enabled(user) -> bool:
+    """Whether ``user`` has a confirmed device (authenticator app or backup codes)."""
+    return user.is_authenticated and user_has_device(user, confirmed=True)
+
+
+def totp_device_confirmed(user) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def backup_codes_remaining(user) -> int:
+    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+
+
+def backup_device(user) -> StaticDevice | None:
+    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
