@@ -68,11 +68,18 @@ def record_documents(record_ids: Iterable[int] | None = None, *, batch_size: int
     record and relation, which made a full rebuild CPU-bound at ~1,000 records/s. The
     documents are plain data, built from tuples."""
     queryset = indexable_records().order_by("pk")
-    if record_ids is not None:
-        queryset = queryset.filter(pk__in=list(record_ids))
     fields = ["pk", "title", "subtitle", "summary", "publisher", "isbn", "kind", "language", "year"]
     fields += ["access_level", "library_id", "cover_id", "created_at"]
     library_names = {pk: short or name for pk, name, short in Library.objects.values_list("pk", "name", "short_name")}
+    if record_ids is not None:
+        # A batch of the given ids per query: filtering every batch by all the ids (an
+        # import indexes thousands) made the database read the whole list again each time.
+        ids = sorted(set(record_ids))
+        for start in range(0, len(ids), batch_size):
+            rows = list(queryset.filter(pk__in=ids[start : start + batch_size]).values_list(*fields))
+            if rows:
+                yield from _batch_documents(rows, library_names)
+        return
     last_pk = 0
     while True:
         rows = list(queryset.filter(pk__gt=last_pk).values_list(*fields)[:batch_size])

@@ -214,6 +214,44 @@ class Candidate:
             too_long("links", _("A link"), "link")
         self.links = [(url, label[: limit["link_label"]]) for url, label in self.links]
 
+    def check_characters(self) -> None:
+        """Control characters (NUL, ESC…) in any text; one error per column."""
+        values = {
+            "title": [self.title],
+            "subtitle": [self.subtitle],
+            "publisher": [self.publisher],
+            "edition": [self.edition],
+            "licence_note": [self.licence_note],
+            "summary": [self.summary],
+            "authors": [name for name, _role in self.contributors],
+            "keywords": list(self.keywords),
+            "call_number": [copy.call_number for copy in self.copies],
+            "shelf_location": [copy.shelf_location for copy in self.copies],
+            "links": [label for _url, label in self.links],
+        }
+        for key, texts in values.items():
+            found = next(filter(None, map(control_character, texts)), None)
+            if found:
+                self.error(
+                    key,
+                    _(
+                        "The value contains a control character (%(character)s) that cannot be stored: "
+                        "remove it from the file."
+                    )
+                    % {"character": found},
+                )
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # C0 and DEL; tab and line breaks are text
+
+
+def control_character(value: str) -> str | None:
+    """The first control character in ``value`` as "U+0000", or None. PostgreSQL cannot
+    store NUL at all, and no catalog value holds the others on purpose (they come from
+    damaged files or copied terminal output)."""
+    match = _CONTROL.search(value or "")
+    return f"U+{ord(match.group()):04X}" if match else None
+
 
 def summary_clean(value: str) -> str:
     """NFC, but line breaks kept (a summary has paragraphs), as "\n"."""

@@ -197,4 +197,5 @@ def marc_candidate(number: int, record: pymarc.Record, reference: Reference) -> 
             call_number = " ".join(_subfields(marc_field, "h", "i"))
             candidate.add_copy(barcode, call_number, marc_field.get("c") or "")
     candidate.check_lengths()
+    candidate.check_characters()
     return candidate

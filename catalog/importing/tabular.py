@@ -114,4 +114,5 @@ def row_candidate(line: int, values: dict[str, str], labels: dict[str, str], ref
     for url in split_list(get("links", "")):
         candidate.add_link(url)
     candidate.check_lengths()
+    candidate.check_characters()
     return candidate

@@ -43,6 +43,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from catalog.importing.candidates import control_character
 from catalog.importing.report import FILE_LEVEL, RowError
 from catalog.importing.sources import CSV, XLSX, FileRefused, csv_rows, format_detect, table_build, xlsx_rows
 from catalog.importing.vocabulary import Column, ColumnSet
@@ -240,6 +241,13 @@ def _rows(data: bytes, report: RosterReport, progress: Callable[[int, int], None
                 seen[id_number] = line
         if not full_name:
             problems.append(("full_name", _("The name is empty.")))
+        for column, value in (("full_name", full_name), ("class_name", class_name)):
+            if found := control_character(value):
+                message = _(
+                    "The value contains a control character (%(character)s) that cannot be stored: "
+                    "remove it from the file."
+                )
+                problems.append((column, message % {"character": found}))
         date_of_birth = None
         raw_date = values.get("date_of_birth", "").strip()
         try:
