@@ -17,11 +17,70 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
-from library_site.libraries.admin_views import ScopedSnippetViewSet
+from library_site.libraries.admin_views import (
+    InstancePermissionEditView,
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedSnippetViewSet,
+)
 
 from . import admin_views, desk_views
-from .models import ClosedDay, Hold, Loan, LoanRule, Membership, PersonalDataLogEntry, Reader
+from .models import (
+    ClosedDay,
+    ErasureRequest,
+    ErasureStatus,
+    Hold,
+    Loan,
+    LoanRule,
+    Membership,
+    PersonalDataLogEntry,
+    Reader,
+)
 from .permissions import personal_data_models
+from .services.personal_data import EXPORT_ACTION, VIEW_ACTION, personal_data_view_log, personal_data_view_log_many
+
+
+class ViewLoggedMixin:
+    """Opening the object's page is logged as ``lending.view`` (who, which object, when,
+    through which screen), never what was shown (Decree 13/2023/NĐ-CP)."""
+
+    log_via = ""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if response.status_code == 200:
+            personal_data_view_log(user=request.user, instance=self.object, via=self.log_via)
+        return response
+
+
+class LoggedInspectView(ViewLoggedMixin, ScopedInspectView):
+    log_via = "inspect"
+
+
+class LoggedEditView(ViewLoggedMixin, InstancePermissionEditView):
+    log_via = "edit"
+
+
+class LoggedExportIndexView(ScopedIndexView):
+    """A listing whose spreadsheet export (CSV, XLSX) logs one view per exported row."""
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        response = super().as_spreadsheet(queryset, spreadsheet_format)
+        personal_data_view_log_many(
+            user=self.request.user,
+            model=self.model,
+            pks=list(queryset.values_list("pk", flat=True)),
+            via=f"export-{spreadsheet_format}",
+        )
+        return response
+
+
+class PersonalDataViewSet(ScopedSnippetViewSet):
+    """Readers and members: reading their pages and exporting their lists is logged."""
+
+    index_view_class = LoggedExportIndexView
+    inspect_view_class = LoggedInspectView
+    edit_view_class = LoggedEditView
 
 
 class MembershipAdminForm(LibraryOwnedAdminForm):
@@ -51,7 +110,7 @@ class MembershipAdminForm(LibraryOwnedAdminForm):
             self.data[self.add_prefix("reader")] = ""
 
 
-class MembershipViewSet(ScopedSnippetViewSet):
+class MembershipViewSet(PersonalDataViewSet):
     model = Membership
     icon = "group"
     menu_label = _("Members")
@@ -86,7 +145,7 @@ class MembershipViewSet(ScopedSnippetViewSet):
     )
 
 
-class ReaderViewSet(ScopedSnippetViewSet):
+class ReaderViewSet(PersonalDataViewSet):
     model = Reader
     icon = "user"
     menu_label = _("People")
@@ -103,8 +162,31 @@ class ReaderViewSet(ScopedSnippetViewSet):
     ]
 
 
+class ErasureRequestViewSet(ScopedSnippetViewSet):
+    """Readers' erasure requests, for the staff of the reader's libraries (read-only:
+    decided on the decision screen, ``admin_views.erasure_request_decide_view``)."""
+
+    model = ErasureRequest
+    icon = "bin"
+    menu_label = _("Erasure requests")
+    inspect_view_enabled = True
+    list_display = [
+        Column("label", label=_("Request"), accessor=lambda item: str(item)),
+        Column("reader", label=_("Reader"), accessor=lambda item: item.reader.full_name),
+        "requested_at",
+        "status",
+        "decided_at",
+    ]
+    list_filter = ["status"]
+    list_per_page = 100
+    inspect_view_fields = ["reader", "requested_at", "reason", "status", "decided_by", "decided_at", "staff_note"]
+
+    def get_queryset(self, request):
+        return ErasureRequest.objects.select_related("reader")
+
+
 class ReadersViewSetGroup(SnippetViewSetGroup):
-    items = (MembershipViewSet, ReaderViewSet)
+    items = (MembershipViewSet, ReaderViewSet, ErasureRequestViewSet)
     menu_icon = "group"
     menu_label = _("Readers")
     menu_name = "readers"
@@ -233,6 +315,7 @@ def lending_admin_urls():
         path("readers/cards/<int:pk>/", admin_views.card_batch_view, name="lending_card_batch_detail"),
         path("readers/cards/<int:pk>/download/", admin_views.card_batch_download, name="lending_card_batch_download"),
         path("readers/members/<int:pk>/new-card/", admin_views.card_replace_view, name="lending_card_replace"),
+        path("readers/erasure/<int:pk>/", admin_views.erasure_request_decide_view, name="lending_erasure_decide"),
     ]
 
 
@@ -257,6 +340,12 @@ def membership_new_card_button(snippet, user, next_url=None):
         policy = policy_registry.get_by_type(Membership)
         if policy.user_has_permission_for_instance(user, "change", snippet):
             yield Button(_("New card"), reverse("lending_card_replace", args=[snippet.pk]), icon_name="doc-full")
+    if (
+        isinstance(snippet, ErasureRequest)
+        and snippet.status == ErasureStatus.PENDING
+        and user.has_perm("lending.change_reader")
+    ):
+        yield Button(_("Decide"), reverse("lending_erasure_decide", args=[snippet.pk]), icon_name="check")
 
 
 @hooks.register("register_log_actions")
@@ -265,3 +354,8 @@ def personal_data_log_entries(actions):
     read only by the staff of the reader's libraries (``PersonalDataLogEntry``)."""
     for model in personal_data_models():
         actions.register_model(model, PersonalDataLogEntry)
+    # Staff reading personal data (Decree 13/2023/NĐ-CP): who, which object, when, how.
+    actions.register_action(VIEW_ACTION, _("View personal data"), _("Personal data viewed"))
+    actions.register_action(EXPORT_ACTION, _("Export of own data"), _("The reader downloaded their data"))
+    actions.register_action("lending.erasure_approved", _("Erasure approved"), _("Erasure approved: data erased"))
+    actions.register_action("lending.erasure_refused", _("Erasure refused"), _("Erasure request refused"))
