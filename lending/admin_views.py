@@ -311,7 +311,12 @@ def erasure_request_decide_view(request, pk):
     request. Only the staff of a library where the reader is a member find the request
     (another library's request is a 404); deciding needs ``lending.change_reader``."""
     from .models import ErasureRequest, ErasureStatus, Loan
-    from .services.personal_data import ErasureRefused, erasure_request_approve, erasure_request_refuse
+    from .services.personal_data import (
+        ErasureRefused,
+        erasure_request_approve,
+        erasure_request_refuse,
+        personal_data_view_log,
+    )
 
     if not request.user.has_perm("lending.change_reader"):
         raise PermissionDenied
@@ -333,6 +338,9 @@ def erasure_request_decide_view(request, pk):
         else:
             return redirect("wagtailsnippets_lending_erasurerequest:list")
     open_loans = Loan.objects.filter(membership__reader=erasure.reader, returned_at__isnull=True).count()
+    if request.method == "GET" and erasure.status == ErasureStatus.PENDING:
+        # The page shows the reader's name and ID: a staff read, logged.
+        personal_data_view_log(user=request.user, instance=erasure.reader, via="erasure-decide")
     return TemplateResponse(
         request,
         "lending/admin/erasure_decide.html",

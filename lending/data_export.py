@@ -1,12 +1,18 @@
 """A reader's data export (``lending.services.personal_data.reader_data_export``) as a
 JSON file and as a readable PDF (``lending.text_pdf``), both in the page's language."""
 
+import contextlib
+import datetime
 import json
+import re
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from lending.text_pdf import TextPdf
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$")
 
 
 def reader_data_json(data: dict) -> bytes:
@@ -101,6 +107,12 @@ def _labels() -> dict[str, str]:
 def _value(value) -> str:
     if value is None or value == "":
         return "—"
+    if isinstance(value, str) and ISO_DATE.match(value):
+        # Dates as people read them here: 02/09/2013, 01/09/2026 08:00.
+        with contextlib.suppress(ValueError):
+            if len(value) == 10:
+                return datetime.date.fromisoformat(value).strftime("%d/%m/%Y")
+            return datetime.datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
     if value is True:
         return _("yes")
     if value is False:
@@ -116,7 +128,7 @@ def reader_data_pdf(data: dict) -> bytes:
     pdf.text(_("Personal data held about %(name)s") % {"name": data["reader"]["full_name"]}, size=16, bold=True)
     pdf.text(
         _("Generated on %(date)s by the city's digital library system (Decree 13/2023/NĐ-CP).")
-        % {"date": data["generated_at"]},
+        % {"date": _value(data["generated_at"])},
         size=9,
     )
     for section, content in data.items():
@@ -137,5 +149,5 @@ def reader_data_pdf(data: dict) -> bytes:
                     for answer in value:
                         pdf.text(f"{answer['question']}: {_value(answer['answer'])}", size=9.5, indent=22)
                     continue
-                pdf.text(f"{labels.get(key, key)}: {_value(value)}", size=10, indent=10)
+                pdf.text(f"{capfirst(labels.get(key, key))}: {_value(value)}", size=10, indent=10)
     return pdf.render()

@@ -170,6 +170,7 @@ class ErasureRequestViewSet(ScopedSnippetViewSet):
     icon = "bin"
     menu_label = _("Erasure requests")
     inspect_view_enabled = True
+    inspect_view_class = LoggedInspectView
     list_display = [
         Column("label", label=_("Request"), accessor=lambda item: str(item)),
         Column("reader", label=_("Reader"), accessor=lambda item: item.reader.full_name),

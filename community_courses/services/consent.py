@@ -20,7 +20,10 @@ def consent_record_create(
     expected = ConsentPurpose.ENROLMENT if enrolment is not None else ConsentPurpose.LEARNING_NEEDS
     if consent.purpose != expected or not consent.text.strip() or not consent.version:
         raise ValidationError(_("This consent text does not belong here."))
+    # Given when the person joined or sent the answer, in the same transaction.
+    given_at = enrolment.enrolled_at if enrolment is not None else learning_need.submitted_at
     return ConsentRecord.objects.create(
+        given_at=given_at,
         purpose=consent.purpose,
         version=consent.version,
         language=consent.language[:10],

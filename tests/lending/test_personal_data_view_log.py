@@ -107,3 +107,15 @@ def test_old_entries_expire(client, librarian, reader, settings):
 
     assert "deleted: 1" in out.getvalue()
     assert list(_views().values_list("data__via", flat=True)) == ["edit"]
+
+
+def test_opening_an_erasure_request_to_decide_is_logged(client, librarian, reader):
+    from lending.services.personal_data import erasure_request_create
+
+    erasure = erasure_request_create(reader=reader)
+    client.force_login(librarian)
+
+    assert client.get(f"/admin/readers/erasure/{erasure.pk}/").status_code == 200
+
+    entry = _views().get()
+    assert (entry.object_id, entry.data["via"]) == (str(reader.pk), "erasure-decide")
