@@ -252,7 +252,20 @@ def card_batch_download(request, pk):
         raise PermissionDenied
     extension = "pdf" if batch.format == "pdf" else "zip"
     name = f"the-ban-doc-{batch.library.code}{'-' + batch.class_name if batch.class_name else ''}.{extension}"
+    _card_batch_download_log(request, batch)
     return FileResponse(batch.file.open("rb"), as_attachment=True, filename=name)
+
+
+def _card_batch_download_log(request, batch: CardBatch) -> None:
+    """A card sheet is a list of readers (names, IDs, photos): its download is logged as a
+    view of each member on it, like a list export."""
+    from .services.personal_data import personal_data_view_log_many
+    from .tasks import card_print_memberships
+
+    ids = batch.membership_ids or list(
+        card_print_memberships(library=batch.library, class_name=batch.class_name).values_list("pk", flat=True)
+    )
+    personal_data_view_log_many(user=request.user, model=Membership, pks=ids, via=f"card-batch-{batch.pk}")
 
 
 class CardReplaceForm(forms.Form):

@@ -119,3 +119,18 @@ def test_opening_an_erasure_request_to_decide_is_logged(client, librarian, reade
 
     entry = _views().get()
     assert (entry.object_id, entry.data["via"]) == (str(reader.pk), "erasure-decide")
+
+
+def test_downloading_a_card_batch_logs_each_member_on_it(client, librarian, library, reader_card, reader_membership):
+    from lending.models import CardBatch
+    from lending.tasks import card_batch_run
+
+    batch = CardBatch.objects.create(library=library, requested_by=librarian, class_name="7A3", format="pdf")
+    card_batch_run.enqueue(batch.pk)
+    client.force_login(librarian)
+
+    response = client.get(f"/admin/readers/cards/{batch.pk}/download/")
+
+    assert response.status_code == 200
+    entry = _views().get()
+    assert (entry.object_id, entry.data["via"]) == (str(reader_membership.pk), f"card-batch-{batch.pk}")
