@@ -172,7 +172,7 @@ class ErasureRequestViewSet(ScopedSnippetViewSet):
     inspect_view_enabled = True
     inspect_view_class = LoggedInspectView
     list_display = [
-        Column("label", label=_("Request"), accessor=lambda item: str(item)),
+        "__str__",  # the title column, with the row's buttons (Decide)
         Column("reader", label=_("Reader"), accessor=lambda item: item.reader.full_name),
         "requested_at",
         "status",

@@ -67,6 +67,7 @@ def test_staff_of_the_readers_library_list_and_approve_it(client, librarian, era
 
     listing = client.get(LISTING, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Trần Minh Anh" in listing
+    assert f"/admin/readers/erasure/{erasure.pk}/" in listing  # the row's "Decide" button
     response = _decide(client, erasure, decision="approve", note="")
 
     assert response.status_code == 302
