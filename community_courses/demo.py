@@ -11,8 +11,9 @@ joined yet. Every write goes through the same services as the web pages."""
 import datetime
 import random
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from wagtail.rich_text import RichText
 
@@ -22,8 +23,10 @@ from lending.services.readers import reader_account_ensure
 from library_site.libraries.models import Library
 from library_site.portals.models import LibraryHomePage
 
+from .consent import ConsentText, consent_text
 from .models import (
     AgeGroup,
+    ConsentPurpose,
     CourseFormat,
     CourseIndexPage,
     CoursePage,
@@ -283,6 +286,7 @@ def _simulate(rng: random.Random, course: CoursePage, people: list[Reader], temp
     lessons = list(course.lessons())
     start = course.starts_on or datetime.date(2026, 9, 3)
     joined = 0
+    enrol_consent = _consent(ConsentPurpose.ENROLMENT)
     for reader in people:
         if rng.random() > course_share(course):
             continue
@@ -294,6 +298,7 @@ def _simulate(rng: random.Random, course: CoursePage, people: list[Reader], temp
             ward=rng.choice(WARDS),
             channel="kiosk" if rng.random() < 0.3 else "web",
             now=now,
+            consent=enrol_consent,
         )
         joined += 1
         before = None
@@ -351,6 +356,12 @@ def _practice(course: CoursePage, centre: Library, partner: Library | None) -> N
             practice_registration_create(session=session, enrolment=enrolment, now=_at(datetime.date(2026, 11, 20), 9))
 
 
+def _consent(purpose: str) -> ConsentText:
+    """The consent text as a resident reads it on the (Vietnamese) page."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return consent_text(purpose)
+
+
 def _needs(rng: random.Random, centre: Library) -> None:
     if LearningNeed.objects.filter(library=centre).exists():
         return
@@ -363,6 +374,7 @@ def _needs(rng: random.Random, centre: Library) -> None:
         CourseTopic.LIFE_SKILLS: 0.25,
         CourseTopic.CULTURE: 0.1,
     }
+    needs_consent = _consent(ConsentPurpose.LEARNING_NEEDS)
     for number in range(45):
         topics = [topic for topic, weight in weights.items() if rng.random() < weight] or [CourseTopic.DIGITAL_SKILLS]
         learning_need_submit(
@@ -374,6 +386,7 @@ def _needs(rng: random.Random, centre: Library) -> None:
             age_group=rng.choice([value for value in AgeGroup.values if value != AgeGroup.UNKNOWN]),
             ward=rng.choice(WARDS),
             now=_at(datetime.date(2026, 8, 1) + datetime.timedelta(days=number), 10),
+            consent=needs_consent,
         )
 
 

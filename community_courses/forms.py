@@ -5,13 +5,44 @@ decide."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import AgeGroup, CourseTopic, PreferredFormat, PreferredTime, QuestionKind, SurveyTemplate
+from .consent import ConsentText, consent_text
+from .models import (
+    AgeGroup,
+    ConsentPurpose,
+    CourseTopic,
+    PreferredFormat,
+    PreferredTime,
+    QuestionKind,
+    SurveyTemplate,
+)
+
+
+class ConsentMixin:
+    """A required "I agree" box whose label is the purpose's current consent text; the
+    text the person saw is ``shown_consent()`` (recorded verbatim by the services)."""
+
+    consent_purpose = ""
+
+    def _add_consent_field(self) -> None:
+        self._consent = consent_text(self.consent_purpose)
+        self.fields["consent"] = forms.BooleanField(
+            label=self._consent.text,
+            required=True,
+            error_messages={"required": _("Tick the box to give your consent; without it we cannot go on.")},
+        )
+
+    def shown_consent(self) -> ConsentText:
+        return self._consent
+
 
 AGE_GROUP_CHOICES = [("", _("Prefer not to say")), *[c for c in AgeGroup.choices if c[0] != AgeGroup.UNKNOWN]]
 
 
-class EnrolForm(forms.Form):
-    """Age group is asked only of accounts without a date of birth on file."""
+class EnrolForm(ConsentMixin, forms.Form):
+    """Age group is asked only of accounts without a date of birth on file. Joining needs
+    the resident's consent (the box must be ticked)."""
+
+    consent_purpose = ConsentPurpose.ENROLMENT
 
     age_group = forms.ChoiceField(label=_("Your age group"), choices=AGE_GROUP_CHOICES, required=False)
     ward = forms.CharField(
@@ -26,6 +57,7 @@ class EnrolForm(forms.Form):
         if not ask_age:
             del self.fields["age_group"]
         self.fields["ward"].initial = ward_initial
+        self._add_consent_field()
 
 
 class KioskJoinForm(EnrolForm):
@@ -35,7 +67,7 @@ class KioskJoinForm(EnrolForm):
     username = forms.CharField(label=_("ID on your card"), max_length=120)
     password = forms.CharField(label=_("Password or activation code"), widget=forms.PasswordInput, strip=False)
 
-    field_order = ["username", "password", "age_group", "ward"]
+    field_order = ["username", "password", "age_group", "ward", "consent"]
 
     def __init__(self, *args, card_scanned: bool = False, **kwargs):
         super().__init__(*args, ask_age=True, **kwargs)
@@ -91,7 +123,9 @@ class SurveyForm(forms.Form):
         return [self[f"q{question.pk}"] for question in self.questions]
 
 
-class LearningNeedForm(forms.Form):
+class LearningNeedForm(ConsentMixin, forms.Form):
+    consent_purpose = ConsentPurpose.LEARNING_NEEDS
+
     topics = forms.MultipleChoiceField(
         label=_("What would you like to learn?"),
         choices=CourseTopic.choices,
@@ -121,6 +155,10 @@ class LearningNeedForm(forms.Form):
     ward = forms.CharField(label=_("Ward where you live"), max_length=100, required=False)
     # Left empty by people; filled by bots that fill every field.
     website = forms.CharField(required=False, label=_("Leave this empty"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._add_consent_field()
 
     def clean(self):
         cleaned = super().clean()

@@ -239,6 +239,9 @@ class CoursePage(PortalPage):
         context = super().get_context(request, *args, **kwargs)
         context["progress"] = course_progress_for_user(course=self, user=request.user)
         context["age_groups"] = [choice for choice in AgeGroup.choices if choice[0] != AgeGroup.UNKNOWN]
+        from .consent import consent_text
+
+        context["enrol_consent"] = consent_text(ConsentPurpose.ENROLMENT)
         return context
 
 
@@ -612,3 +615,43 @@ class PracticeRegistration(models.Model):
 
     def __str__(self):
         return f"{self.session_id} · {self.enrolment_id}"
+
+
+# --- Consent -----------------------------------------------------------------------------
+
+
+class ConsentPurpose(models.TextChoices):
+    ENROLMENT = "enrolment", _("Joining a course")
+    LEARNING_NEEDS = "learning_needs", _("Learning-needs survey")
+
+
+class ConsentRecord(models.Model):
+    """Consent given by a resident (Decree 13/2023/NĐ-CP) when joining a course or
+    answering the learning-needs survey: the exact text shown (``text``, verbatim, in the
+    language it was shown in), its version (``community_courses.consent``) and when. It
+    belongs to the enrolment (and so the person) or to the survey answer, which stays
+    anonymous: a needs answer's consent names nobody."""
+
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    version = models.CharField(_("consent text version"), max_length=20)
+    language = models.CharField(_("language"), max_length=10)
+    text = models.TextField(_("consent text shown"))
+    given_at = models.DateTimeField(_("given at"), default=timezone.now)
+    enrolment = models.ForeignKey(Enrolment, null=True, blank=True, on_delete=models.CASCADE, related_name="consents")
+    learning_need = models.ForeignKey(
+        LearningNeed, null=True, blank=True, on_delete=models.CASCADE, related_name="consents"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reader = models.ForeignKey(
+        "lending.Reader", null=True, blank=True, on_delete=models.SET_NULL, related_name="consent_records"
+    )
+
+    class Meta:
+        ordering = ["-given_at", "-pk"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self):
+        return f"{self.get_purpose_display()} · {self.version} · #{self.pk}"

@@ -85,7 +85,8 @@ def enrol_view(request, course_id: int):
     reader = getattr(request.user, "reader", None)
     form = EnrolForm(request.POST, ask_age=not (reader and reader.date_of_birth))
     if not form.is_valid():
-        messages.error(request, _("Check the form: %(errors)s") % {"errors": form.errors.as_text()})
+        errors = " ".join(message for messages_ in form.errors.values() for message in messages_)
+        messages.error(request, _("Check the form: %(errors)s") % {"errors": errors})
         return redirect(course.get_url(request))
     try:
         enrolment = enrolment_create(
@@ -93,6 +94,7 @@ def enrol_view(request, course_id: int):
             user=request.user,
             age_group=form.cleaned_data.get("age_group", ""),
             ward=form.cleaned_data["ward"],
+            consent=form.shown_consent(),
         )
     except EnrolmentRefused as refused:
         messages.error(request, _errors_text(refused))
@@ -212,9 +214,9 @@ def needs_survey_view(request, code: str):
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["website"]:
             return redirect(f"{request.path}?sent=1")  # a bot: pretend it worked, store nothing
-        data = {key: value for key, value in form.cleaned_data.items() if key != "website"}
+        data = {key: value for key, value in form.cleaned_data.items() if key not in {"website", "consent"}}
         try:
-            learning_need_submit(library=library, **data)
+            learning_need_submit(library=library, consent=form.shown_consent(), **data)
         except ValidationError as invalid:
             form.add_error(None, _errors_text(invalid))
         else:
@@ -294,6 +296,7 @@ def kiosk_join_view(request, code: str, course_id: int):
                     age_group=form.cleaned_data.get("age_group", ""),
                     ward=form.cleaned_data["ward"],
                     channel=EnrolmentChannel.KIOSK,
+                    consent=form.shown_consent(),
                 )
             except EnrolmentRefused as refused:
                 form.add_error(None, _errors_text(refused))

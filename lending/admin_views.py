@@ -260,7 +260,20 @@ def card_batch_download(request, pk):
         raise PermissionDenied
     extension = "pdf" if batch.format == "pdf" else "zip"
     name = f"the-ban-doc-{batch.library.code}{'-' + batch.class_name if batch.class_name else ''}.{extension}"
+    _card_batch_download_log(request, batch)
     return FileResponse(batch.file.open("rb"), as_attachment=True, filename=name)
+
+
+def _card_batch_download_log(request, batch: CardBatch) -> None:
+    """A card sheet is a list of readers (names, IDs, photos): its download is logged as a
+    view of each member on it, like a list export."""
+    from .services.personal_data import personal_data_view_log_many
+    from .tasks import card_print_memberships
+
+    ids = batch.membership_ids or list(
+        card_print_memberships(library=batch.library, class_name=batch.class_name).values_list("pk", flat=True)
+    )
+    personal_data_view_log_many(user=request.user, model=Membership, pks=ids, via=f"card-batch-{batch.pk}")
 
 
 class CardReplaceForm(forms.Form):
@@ -327,3 +340,68 @@ def activation_slip_view(request, pk):
     response = FileResponse(buffer, as_attachment=True, filename=f"kich-hoat-{membership.pk}.pdf")
     response["Cache-Control"] = "no-store"
     return response
+
+
+class ErasureDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=gettext_lazy("Decision"),
+        choices=[
+            ("approve", gettext_lazy("Approve: erase the personal data")),
+            ("refuse", gettext_lazy("Refuse")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note to the reader"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+        help_text=gettext_lazy("Required when refusing: the reader reads it on their account page."),
+    )
+
+
+def erasure_request_decide_view(request, pk):
+    """Approve (anonymise the reader, statistics kept) or refuse a reader's erasure
+    request. Only the staff of a library where the reader is a member find the request
+    (another library's request is a 404); deciding needs ``lending.change_reader``."""
+    from .models import ErasureRequest, ErasureStatus, Loan
+    from .services.personal_data import (
+        ErasureRefused,
+        erasure_request_approve,
+        erasure_request_refuse,
+        personal_data_view_log,
+    )
+
+    if not request.user.has_perm("lending.change_reader"):
+        raise PermissionDenied
+    visible = policy_registry.get_by_type(ErasureRequest).instances_user_has_permission_for(request.user, "view")
+    erasure = get_object_or_404(
+        ErasureRequest.objects.filter(pk__in=visible.values("pk")).select_related("reader"), pk=pk
+    )
+    form = ErasureDecisionForm(request.POST or None)
+    if request.method == "POST" and erasure.status == ErasureStatus.PENDING and form.is_valid():
+        try:
+            if form.cleaned_data["decision"] == "approve":
+                erasure_request_approve(erasure=erasure, user=request.user, note=form.cleaned_data["note"])
+                messages.success(request, _("The reader's personal data is erased; the statistics are kept."))
+            else:
+                erasure_request_refuse(erasure=erasure, user=request.user, note=form.cleaned_data["note"])
+                messages.success(request, _("The request is refused; the reader sees your note."))
+        except ErasureRefused as refused:
+            form.add_error(None, refused.messages[0])
+        else:
+            return redirect("wagtailsnippets_lending_erasurerequest:list")
+    open_loans = Loan.objects.filter(membership__reader=erasure.reader, returned_at__isnull=True).count()
+    if request.method == "GET" and erasure.status == ErasureStatus.PENDING:
+        # The page shows the reader's name and ID: a staff read, logged.
+        personal_data_view_log(user=request.user, instance=erasure.reader, via="erasure-decide")
+    return TemplateResponse(
+        request,
+        "lending/admin/erasure_decide.html",
+        {
+            "erasure": erasure,
+            "form": form,
+            "open_loans": open_loans,
+            "decided": erasure.status != ErasureStatus.PENDING,
+        },
+    )

@@ -13,8 +13,13 @@ class LendingConfig(AppConfig):
         from catalog.permissions import LibraryOwnedPermissionPolicy
 
         from . import receivers
-        from .models import Card, ClosedDay, Hold, Loan, LoanRule, Membership, Reader
-        from .permissions import CardPermissionPolicy, CirculationRecordPolicy, ReaderPermissionPolicy
+        from .models import Card, ClosedDay, ErasureRequest, Hold, Loan, LoanRule, Membership, Reader
+        from .permissions import (
+            CardPermissionPolicy,
+            CirculationRecordPolicy,
+            ErasureRequestPermissionPolicy,
+            ReaderPermissionPolicy,
+        )
 
         register_permission_policy(Membership, LibraryOwnedPermissionPolicy(Membership, read_scoped=True))
         register_permission_policy(Reader, ReaderPermissionPolicy(Reader))
@@ -25,4 +30,5 @@ class LendingConfig(AppConfig):
         register_permission_policy(
             Hold, CirculationRecordPolicy(Hold, library_field="pickup_library", read_scoped=True)
         )
+        register_permission_policy(ErasureRequest, ErasureRequestPermissionPolicy(ErasureRequest))
         post_migrate.connect(receivers.grant_permissions_to_every_library, sender=self)

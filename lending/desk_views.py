@@ -27,6 +27,7 @@ from .card_codes import looks_like_payload
 from .models import Hold, HoldStatus, Loan, Membership
 from .services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
 from .services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
+from .services.personal_data import personal_data_view_log
 from .services.scan import card_scan
 
 SESSION_KEY = "desk"
@@ -53,6 +54,9 @@ def _scan(request, state, library, code):
         result = card_scan(text=code, library=library)
         if result.ok:
             state["membership"] = result.membership.pk
+            # The desk now shows the member's name, class and loans: a staff read of
+            # personal data, logged (Decree 13/2023/NĐ-CP).
+            personal_data_view_log(user=request.user, instance=result.membership, via="desk")
             return True, result.message
         return False, result.message
     if not state.get("membership"):

@@ -245,6 +245,49 @@ class PersonalDataLogEntry(BaseLogEntry):
         return f"PersonalDataLogEntry {self.pk}: {self.action} on {self.object_verbose_name} {self.object_id}"
 
 
+class ErasureStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved: personal data erased")
+    REFUSED = "refused", _("Refused")
+
+
+class ErasureRequest(models.Model):
+    """A reader's request to erase their personal data (Decree 13/2023/NĐ-CP), made from
+    their account and decided by the staff of a library where they are a member. Approval
+    runs ``reader_anonymise`` (statistics kept); a refusal carries a note the reader reads.
+    One pending request per reader (a partial unique constraint). The row stays as the
+    record that the request was made and decided; its free-text reason is cleared on
+    approval."""
+
+    reader = models.ForeignKey(
+        Reader, verbose_name=_("reader"), on_delete=models.CASCADE, related_name="erasure_requests"
+    )
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True, max_length=1000)
+    status = models.CharField(_("status"), max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    staff_note = models.TextField(_("note from the library"), blank=True, max_length=1000)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["reader"],
+                condition=models.Q(status="pending"),
+                name="erasure_request_one_pending_per_reader",
+            )
+        ]
+
+    def __str__(self):
+        # Never the reader's name: the label of admin log entries and breadcrumbs.
+        return personal_data_log_label(self._meta, self.pk)
+
+
 class CardBatch(BackgroundJob):
     """A batch of cards printed from the admin: runs in the task worker, records progress,
     and keeps the resulting PDF (or zip of PNGs) in private storage for download during

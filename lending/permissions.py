@@ -8,9 +8,9 @@ from library_site.libraries.selectors import library_ids_for_user
 def personal_data_models() -> tuple:
     """Models holding a reader's personal data: their admin views are scoped by library
     and their admin log entries are ``lending.PersonalDataLogEntry`` rows."""
-    from lending.models import Card, Hold, Loan, Membership, Reader
+    from lending.models import Card, ErasureRequest, Hold, Loan, Membership, Reader
 
-    return (Reader, Membership, Card, Loan, Hold)
+    return (Reader, Membership, Card, Loan, Hold, ErasureRequest)
 
 
 class ReaderPermissionPolicy(LibraryOwnedPermissionPolicy):
@@ -47,6 +47,8 @@ STAFF_PERMISSIONS = [
     ],
     ("lending", "view_loan"),
     ("lending", "view_hold"),
+    # Readers' erasure requests: read in the admin, decided through the decision screen.
+    ("lending", "view_erasurerequest"),
 ]
 
 
@@ -54,6 +56,21 @@ class CirculationRecordPolicy(LibraryOwnedPermissionPolicy):
     """Loans and holds are made, changed and ended only through the circulation services
     (the desk, the kiosk, the reader's pages), which keep copies, queues and counts right:
     in the admin they are read-only, for superusers too."""
+
+    def user_has_permission(self, user, action):
+        return action in READ_ACTIONS and super().user_has_permission(user, action)
+
+
+class ErasureRequestPermissionPolicy(LibraryOwnedPermissionPolicy):
+    """An erasure request is seen by the staff of every library where its reader is a
+    member, and only there. In the admin it is read-only: it is decided through
+    ``lending.admin_views.erasure_request_decide_view`` (the services), never edited."""
+
+    def __init__(self, model):
+        super().__init__(model, library_field="reader__memberships__library", read_scoped=True)
+
+    def _works_for(self, user, instance) -> bool:
+        return instance.reader.memberships.filter(library__in=library_ids_for_user(user=user)).exists()
 
     def user_has_permission(self, user, action):
         return action in READ_ACTIONS and super().user_has_permission(user, action)

@@ -13,4 +13,7 @@ urlpatterns = [
     path("the/<int:pk>.png", reader_views.card_image_view, name="card_image"),
     path("muon/", reader_views.loans_view, name="loans"),
     path("tai-lieu/<int:pk>/", reader_views.record_view, name="record"),
+    path("du-lieu/", reader_views.my_data_view, name="my_data"),
+    path("du-lieu/du-lieu-ca-nhan.json", reader_views.my_data_download_view, {"fmt": "json"}, name="my_data_json"),
+    path("du-lieu/du-lieu-ca-nhan.pdf", reader_views.my_data_download_view, {"fmt": "pdf"}, name="my_data_pdf"),
 ]

@@ -1,7 +1,9 @@
 """Pages of a signed-in reader: sign in with the card ID, choose a password, see the
 card (full screen for the desk's scanner) and download it; loans, holds, digital loans
-and history; one title's availability, with a hold or a digital loan."""
+and history; one title's availability, with a hold or a digital loan; their personal
+data (download as JSON or PDF, ask for erasure: Decree 13/2023/NĐ-CP)."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.contrib.auth import views as auth_views
@@ -18,7 +20,7 @@ from catalog.models import DigitalFile, Record
 from catalog.selectors import record_visible_to
 from lending.auth import MUST_SET_PASSWORD
 from lending.middleware import reader_session_start
-from lending.models import Card, DigitalHold, DigitalLoan, Hold, Loan, MembershipStatus, Reader
+from lending.models import Card, DigitalHold, DigitalLoan, ErasureStatus, Hold, Loan, MembershipStatus, Reader
 from lending.selectors import reader_circulation_summary, record_for_reader
 from lending.services.activation import activation_code_clear
 from lending.services.digital import (
@@ -30,6 +32,12 @@ from lending.services.digital import (
 )
 from lending.services.holds import hold_cancel, hold_place
 from lending.services.loans import LoanRefused, loan_renew
+from lending.services.personal_data import (
+    ErasureRefused,
+    erasure_request_create,
+    personal_data_export_log,
+    reader_data_export,
+)
 from library_site.params import parse_id
 
 
@@ -238,3 +246,70 @@ def record_view(request, pk):
     return TemplateResponse(
         request, "lending/reader/record.html", record_for_reader(record=record, reader=reader, memberships=memberships)
     )
+
+
+class ErasureRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why? (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        required=False,
+    )
+
+
+def _data_page_reader(request):
+    """The reader, for the personal-data pages: only once they have chosen their own
+    password (after a sign-in with a one-time code they must choose one first)."""
+    if request.session.get(MUST_SET_PASSWORD) or not request.user.has_usable_password():
+        return None
+    return _reader_of(request)
+
+
+@login_required(login_url="reader:login")
+def my_data_view(request):
+    """What the library holds about the reader: download it (JSON, PDF), ask for erasure
+    and follow the request."""
+    reader = _data_page_reader(request)
+    if reader is None:
+        return redirect("reader:set_password")
+    form = ErasureRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            erasure_request_create(reader=reader, reason=form.cleaned_data["reason"])
+        except ErasureRefused as refused:
+            messages.error(request, refused.messages[0])
+        else:
+            messages.success(
+                request,
+                _("Your request is sent. The library will decide and you will see the answer on this page."),
+            )
+        return redirect("reader:my_data")
+    requests_ = list(reader.erasure_requests.all())
+    return TemplateResponse(
+        request,
+        "lending/reader/my_data.html",
+        {
+            "reader": reader,
+            "form": form,
+            "erasure_requests": requests_,
+            "pending": any(item.status == ErasureStatus.PENDING for item in requests_),
+        },
+    )
+
+
+@login_required(login_url="reader:login")
+def my_data_download_view(request, fmt: str):
+    from lending.data_export import reader_data_json, reader_data_pdf
+
+    reader = _data_page_reader(request)
+    if reader is None:
+        return redirect("reader:set_password")
+    data = reader_data_export(reader=reader)
+    personal_data_export_log(reader=reader, user=request.user, fmt=fmt)
+    if fmt == "pdf":
+        response = HttpResponse(reader_data_pdf(data), content_type="application/pdf")
+    else:
+        response = HttpResponse(reader_data_json(data), content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="du-lieu-ca-nhan-{reader.pk}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

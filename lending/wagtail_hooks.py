@@ -21,12 +21,71 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
-from library_site.libraries.admin_views import ScopedIndexView, ScopedSnippetViewSet
+from library_site.libraries.admin_views import (
+    InstancePermissionEditView,
+    ScopedIndexView,
+    ScopedInspectView,
+    ScopedSnippetViewSet,
+)
 
 from . import admin_views, desk_views, presence_views
-from .models import ClosedDay, Hold, Loan, LoanRule, Membership, PersonalDataLogEntry, Reader
+from .models import (
+    ClosedDay,
+    ErasureRequest,
+    ErasureStatus,
+    Hold,
+    Loan,
+    LoanRule,
+    Membership,
+    PersonalDataLogEntry,
+    Reader,
+)
 from .permissions import personal_data_models
 from .services import presence
+from .services.personal_data import EXPORT_ACTION, VIEW_ACTION, personal_data_view_log, personal_data_view_log_many
+
+
+class ViewLoggedMixin:
+    """Opening the object's page is logged as ``lending.view`` (who, which object, when,
+    through which screen), never what was shown (Decree 13/2023/NĐ-CP)."""
+
+    log_via = ""
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if response.status_code == 200:
+            personal_data_view_log(user=request.user, instance=self.object, via=self.log_via)
+        return response
+
+
+class LoggedInspectView(ViewLoggedMixin, ScopedInspectView):
+    log_via = "inspect"
+
+
+class LoggedEditView(ViewLoggedMixin, InstancePermissionEditView):
+    log_via = "edit"
+
+
+class LoggedExportIndexView(ScopedIndexView):
+    """A listing whose spreadsheet export (CSV, XLSX) logs one view per exported row."""
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        response = super().as_spreadsheet(queryset, spreadsheet_format)
+        personal_data_view_log_many(
+            user=self.request.user,
+            model=self.model,
+            pks=list(queryset.values_list("pk", flat=True)),
+            via=f"export-{spreadsheet_format}",
+        )
+        return response
+
+
+class PersonalDataViewSet(ScopedSnippetViewSet):
+    """Readers and members: reading their pages and exporting their lists is logged."""
+
+    index_view_class = LoggedExportIndexView
+    inspect_view_class = LoggedInspectView
+    edit_view_class = LoggedEditView
 
 
 class MembershipAdminForm(LibraryOwnedAdminForm):
@@ -65,7 +124,7 @@ class MembershipAdminForm(LibraryOwnedAdminForm):
             self.data[self.add_prefix("reader")] = ""
 
 
-class MembershipIndexView(ScopedIndexView):
+class MembershipIndexView(LoggedExportIndexView):
     """The members listing, with the way in for someone another library serves."""
 
     @cached_property
@@ -83,7 +142,7 @@ class MembershipIndexView(ScopedIndexView):
         return buttons
 
 
-class MembershipViewSet(ScopedSnippetViewSet):
+class MembershipViewSet(PersonalDataViewSet):
     model = Membership
     icon = "group"
     index_view_class = MembershipIndexView
@@ -121,7 +180,7 @@ class MembershipViewSet(ScopedSnippetViewSet):
     )
 
 
-class ReaderViewSet(ScopedSnippetViewSet):
+class ReaderViewSet(PersonalDataViewSet):
     model = Reader
     icon = "user"
     menu_label = _("People")
@@ -138,8 +197,32 @@ class ReaderViewSet(ScopedSnippetViewSet):
     ]
 
 
+class ErasureRequestViewSet(ScopedSnippetViewSet):
+    """Readers' erasure requests, for the staff of the reader's libraries (read-only:
+    decided on the decision screen, ``admin_views.erasure_request_decide_view``)."""
+
+    model = ErasureRequest
+    icon = "bin"
+    menu_label = _("Erasure requests")
+    inspect_view_enabled = True
+    inspect_view_class = LoggedInspectView
+    list_display = [
+        "__str__",  # the title column, with the row's buttons (Decide)
+        Column("reader", label=_("Reader"), accessor=lambda item: item.reader.full_name),
+        "requested_at",
+        "status",
+        "decided_at",
+    ]
+    list_filter = ["status"]
+    list_per_page = 100
+    inspect_view_fields = ["reader", "requested_at", "reason", "status", "decided_by", "decided_at", "staff_note"]
+
+    def get_queryset(self, request):
+        return ErasureRequest.objects.select_related("reader")
+
+
 class ReadersViewSetGroup(SnippetViewSetGroup):
-    items = (MembershipViewSet, ReaderViewSet)
+    items = (MembershipViewSet, ReaderViewSet, ErasureRequestViewSet)
     menu_icon = "group"
     menu_label = _("Readers")
     menu_name = "readers"
@@ -278,6 +361,7 @@ def lending_admin_urls():
             admin_views.activation_slip_view,
             name="lending_activation_slip",
         ),
+        path("readers/erasure/<int:pk>/", admin_views.erasure_request_decide_view, name="lending_erasure_decide"),
     ]
 
 
@@ -303,6 +387,12 @@ def membership_new_card_button(snippet, user, next_url=None):
         if policy.user_has_permission_for_instance(user, "change", snippet):
             yield Button(_("New card"), reverse("lending_card_replace", args=[snippet.pk]), icon_name="doc-full")
             yield Button(_("Activation slip"), reverse("lending_activation_slip", args=[snippet.pk]), icon_name="key")
+    if (
+        isinstance(snippet, ErasureRequest)
+        and snippet.status == ErasureStatus.PENDING
+        and user.has_perm("lending.change_reader")
+    ):
+        yield Button(_("Decide"), reverse("lending_erasure_decide", args=[snippet.pk]), icon_name="check")
 
 
 @hooks.register("register_log_actions")
@@ -313,6 +403,11 @@ def personal_data_log_entries(actions):
         actions.register_model(model, PersonalDataLogEntry)
     actions.register_action(presence.ADDED)(AddedInPersonFormatter)
     actions.register_action(presence.REFUSED)(RefusedInPersonFormatter)
+    # Staff reading personal data (Decree 13/2023/NĐ-CP): who, which object, when, how.
+    actions.register_action(VIEW_ACTION, _("View personal data"), _("Personal data viewed"))
+    actions.register_action(EXPORT_ACTION, _("Export of own data"), _("The reader downloaded their data"))
+    actions.register_action("lending.erasure_approved", _("Erasure approved"), _("Erasure approved: data erased"))
+    actions.register_action("lending.erasure_refused", _("Erasure refused"), _("Erasure request refused"))
 
 
 PROOF_LABELS = {

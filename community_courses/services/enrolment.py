@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.text import nfc
+from community_courses.consent import ConsentText
 from community_courses.models import (
     AgeGroup,
     CoursePage,
@@ -18,6 +19,7 @@ from community_courses.models import (
     LessonPage,
     LessonVisit,
 )
+from community_courses.services.consent import consent_record_create
 
 
 class EnrolmentRefused(ValidationError):
@@ -48,12 +50,23 @@ def enrolment_create(
     ward: str = "",
     channel: str = EnrolmentChannel.WEB,
     now: datetime.datetime | None = None,
+    consent: ConsentText | None = None,
 ) -> Enrolment:
     """Enrol ``user`` in ``course``; joining twice returns the first enrolment.
 
     The age group comes from the reader's date of birth when the account is a reader's
-    (kept only as a bucket), else from what the person chose."""
-    now = now or timezone.now()
+    (kept only as a bucket), else from what the person chose. ``consent`` (the text the
+    joining form showed and the person ticked) is recorded with the new enrolment, in the
+    same transaction; the public forms always pass it."""
+    enrolment = _enrolment_create(
+        course=course, user=user, age_group=age_group, ward=ward, channel=channel, now=now or timezone.now()
+    )
+    if consent is not None and not enrolment.consents.exists():
+        consent_record_create(consent=consent, enrolment=enrolment)
+    return enrolment
+
+
+def _enrolment_create(*, course, user, age_group, ward, channel, now) -> Enrolment:
     if user is None or not user.is_authenticated:
         raise EnrolmentRefused(_("Sign in to join a course."), code="anonymous")
     course = CoursePage.objects.get(pk=course.pk)

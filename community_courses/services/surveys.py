@@ -15,6 +15,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from catalog.text import nfc
+from community_courses.consent import ConsentText
 from community_courses.models import (
     AgeGroup,
     Enrolment,
@@ -181,9 +182,12 @@ def learning_need_submit(
     age_group: str = "",
     ward: str = "",
     now: datetime.datetime | None = None,
+    consent: ConsentText | None = None,
 ) -> LearningNeed:
-    """Record one resident's learning needs at ``library`` (anonymous: no name asked)."""
+    """Record one resident's learning needs at ``library`` (anonymous: no name asked),
+    with the consent the form showed (``consent``), in one transaction."""
     from community_courses.models import CourseTopic
+    from community_courses.services.consent import consent_record_create
 
     topics = _choices_clean(topics, CourseTopic.values, "topics")
     other_topic = " ".join(nfc(other_topic or "").split())[:200]
@@ -192,7 +196,7 @@ def learning_need_submit(
         raise ValidationError(_("Choose at least one topic, or write what you would like to learn."))
     if len(wish) > 1000:
         raise ValidationError({"wish": _("Keep the wish under 1000 characters.")})
-    return LearningNeed.objects.create(
+    need = LearningNeed.objects.create(
         library=library,
         topics=topics,
         other_topic=other_topic,
@@ -203,3 +207,6 @@ def learning_need_submit(
         ward=ward_normalise(ward),
         submitted_at=now or timezone.now(),
     )
+    if consent is not None:
+        consent_record_create(consent=consent, learning_need=need)
+    return need

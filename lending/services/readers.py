@@ -118,6 +118,8 @@ def reader_anonymise(*, reader: Reader) -> Reader:
     reader.email = ""
     reader.phone = ""
     reader.photo = ""
+    reader.activation_code_hash = ""
+    reader.activation_code_issued_at = None
     reader.user = None
     reader.anonymised_at = timezone.now()
     reader.save()

@@ -248,6 +248,9 @@ READER_RETENTION_DAYS = env_int("READER_RETENTION_DAYS", 365)
 # Days a printed card batch (a whole class's names and IDs) stays downloadable before
 # `circulation_daily` deletes its file; the record of who printed it stays.
 CARD_BATCH_KEEP_DAYS = env_int("CARD_BATCH_KEEP_DAYS", 7)
+# Days the personal-data log (staff reading and changing readers' data) is kept before
+# `purge_personal_data_log` (run by `circulation_daily`) deletes older entries.
+PERSONAL_DATA_LOG_KEEP_DAYS = env_int("PERSONAL_DATA_LOG_KEEP_DAYS", 365)
 # Sign-in (lending.auth): django-axes first, throttling every password form; readers sign
 # in with the ID on their card (never in the admin), staff with their user name.
 AUTHENTICATION_BACKENDS = [

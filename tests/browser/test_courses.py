@@ -34,6 +34,7 @@ def test_resident_joins_answers_before_completes_lessons_and_answers_after(
     page.locator("main button[type=submit]").click()
 
     page.get_by_label("Ward where you live").fill("Phường 13")
+    page.locator("#id_consent").check()  # Decree 13: joining needs the resident's consent
     page.get_by_role("button", name="Join the course").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Before you start: a short survey")
     page.get_by_role("group", name=re.compile("Mức độ hài lòng với khóa học")).get_by_label("2 · Dissatisfied").check()

@@ -33,7 +33,7 @@ def test_a_resident_joins_answers_before_completes_lessons_and_answers_after(cli
     client.force_login(resident_user)
     likert = course.survey_template.questions.first()
 
-    joined = client.post(f"/hoc-tap/khoa-hoc/{course.pk}/tham-gia/", {"ward": "Phường 13"}, **EN)
+    joined = client.post(f"/hoc-tap/khoa-hoc/{course.pk}/tham-gia/", {"ward": "Phường 13", "consent": "on"}, **EN)
     assert joined.url == f"/hoc-tap/khoa-hoc/{course.pk}/khao-sat/before/"
     survey = client.get(joined.url, **EN)
     assert "Mức độ hài lòng với khóa học" in survey.content.decode()
@@ -87,13 +87,21 @@ def test_the_learning_needs_survey_is_public_and_anonymous(client, centre, cours
     empty = client.post(url, {"ward": "Phường 13"}, **EN)
     assert "Choose at least one topic" in empty.content.decode()
     sent = client.post(
-        url, {"topics": ["health", "law"], "times": ["weekend"], "wish": "Lớp dưỡng sinh", "age_group": "60_plus"}, **EN
+        url,
+        {
+            "topics": ["health", "law"],
+            "times": ["weekend"],
+            "wish": "Lớp dưỡng sinh",
+            "age_group": "60_plus",
+            "consent": "on",
+        },
+        **EN,
     )
     assert sent.url == f"{url}?sent=1"
     need = LearningNeed.objects.get()
     assert (need.topics, need.library, need.age_group) == (["health", "law"], centre, "60_plus")
 
-    client.post(url, {"topics": ["health"], "website": "http://spam.example"}, **EN)
+    client.post(url, {"topics": ["health"], "website": "http://spam.example", "consent": "on"}, **EN)
     assert LearningNeed.objects.count() == 1  # the bot's answer is not stored
 
 
@@ -107,10 +115,12 @@ def test_the_kiosk_lists_courses_and_joins_without_leaving_anyone_signed_in(
     assert course.title in listing.content.decode()
 
     join_url = reverse("community_courses:kiosk_join", args=[centre.code, course.pk])
-    wrong = client.post(join_url, {"username": resident_login[0], "password": "sai-mat-khau"}, **EN)
+    wrong = client.post(join_url, {"username": resident_login[0], "password": "sai-mat-khau", "consent": "on"}, **EN)
     assert "The ID or password is not right" in wrong.content.decode()
     joined = client.post(
-        join_url, {"username": resident_login[0], "password": resident_login[1], "ward": "Phường 13"}, **EN
+        join_url,
+        {"username": resident_login[0], "password": resident_login[1], "ward": "Phường 13", "consent": "on"},
+        **EN,
     )
 
     assert "You have joined the course." in joined.content.decode()
@@ -179,7 +189,7 @@ def test_a_reader_who_scanned_their_card_at_the_kiosk_joins_without_a_password(
     form = client.get(join_url, **EN).content.decode()
     assert "Joining as Lê Thị Hạnh" in form
     assert 'name="password"' not in form
-    joined = client.post(join_url, {"ward": "Phường 13"}, **EN)
+    joined = client.post(join_url, {"ward": "Phường 13", "consent": "on"}, **EN)
 
     assert "You have joined the course." in joined.content.decode()
     enrolment = Enrolment.objects.get()

@@ -24,7 +24,7 @@ from wagtail.log_actions import log
 import pytest
 
 from catalog.models import CopyStatus
-from lending.models import Card, CardBatch, Hold, HoldStatus, Loan, ReaderCategory, RosterSync
+from lending.models import Card, CardBatch, ErasureRequest, Hold, HoldStatus, Loan, ReaderCategory, RosterSync
 from lending.services.readers import reader_account_ensure
 from lending.services.roster import RosterChange, RosterReport
 from tests.factories.catalog import CopyFactory, RecordFactory
@@ -43,8 +43,8 @@ PARAMETER_VALUES = {
     "app_label": ["lending"],
     "app_name": ["lending"],
     "content_type_app_name": ["lending"],
-    "model_name": ["reader", "membership", "card", "loan", "hold"],
-    "content_type_model_name": ["reader", "membership", "card", "loan", "hold"],
+    "model_name": ["reader", "membership", "card", "loan", "hold", "erasurerequest"],
+    "content_type_model_name": ["reader", "membership", "card", "loan", "hold", "erasurerequest"],
     "format": ["csv", "xlsx", "json", "pdf"],
     "phase": ["before", "after"],
     "filename": ["x.pdf"],
@@ -94,10 +94,11 @@ def _leaks(body: str) -> list[str]:
 
 @pytest.fixture
 def foreign_people(other_library, other_librarian):
-    """A student of ``other_library`` with a card, a loan and a hold, all with id
-    ``FOREIGN_PK``, and an admin history entry about them; and, with the same id, a
-    roster upload of that library waiting for confirmation (its preview names the
-    student) and a printed card batch whose file holds the student's name and ID."""
+    """A student of ``other_library`` with a card, a loan, a hold and an erasure request,
+    all with id ``FOREIGN_PK``, and admin history entries (an edit, a view) about them;
+    and, with the same id, a roster upload of that library waiting for confirmation (its
+    preview names the student) and a printed card batch whose file holds the student's
+    name and ID."""
     person = ReaderFactory(
         pk=FOREIGN_PK, id_number=FOREIGN_ID, full_name=FOREIGN_NAME, date_of_birth=datetime.date(2012, 4, 1)
     )
@@ -128,8 +129,10 @@ def foreign_people(other_library, other_librarian):
         pickup_library=other_library,
         status=HoldStatus.WAITING,
     )
+    ErasureRequest.objects.create(pk=FOREIGN_PK, reader=person, reason="Zelda Quyxx chuyển trường")
     for instance in (person, membership):
         log(instance=instance, action="wagtail.edit", user=other_librarian)
+        log(instance=instance, action="lending.view", user=other_librarian, data={"via": "inspect"})
     report = RosterReport(total=1, changed=1, members=1)
     report.changes.append(RosterChange(2, FOREIGN_ID, FOREIGN_NAME, "changed", "5A → 5B"))
     RosterSync.objects.create(
@@ -155,18 +158,26 @@ def foreign_people(other_library, other_librarian):
     return person
 
 
+def _with_password(user):
+    """A reader who chose their own password reaches every page of their account
+    (the personal-data pages ask for one)."""
+    user.set_password("mat-khau-cua-toi")
+    user.save()
+    return user
+
+
 @pytest.fixture
 def signed_in_reader(library):
     person = ReaderFactory(full_name="Đặng Thu Trang", id_number="7900777001")
     MembershipFactory(reader=person, library=library)
-    return reader_account_ensure(reader=person)
+    return _with_password(reader_account_ensure(reader=person))
 
 
 @pytest.fixture
 def signed_in_resident(library):
     person = ReaderFactory(full_name="Hồ Văn Cư", id_number="079066000123", id_issuer=library.code)
     MembershipFactory(reader=person, library=library, category=ReaderCategory.RESIDENT, class_name="")
-    return reader_account_ensure(reader=person)
+    return _with_password(reader_account_ensure(reader=person))
 
 
 ROLES = ["librarian", "reader", "resident", "anonymous"]
@@ -219,6 +230,9 @@ def test_the_matrix_covers_the_generated_admin_views():
         "/admin/reports/site-history/",
         "/lending/scan/",
         f"/ban-doc/tai-lieu/{FOREIGN_PK}/",
+        f"/admin/snippets/lending/erasurerequest/inspect/{FOREIGN_PK}/",
+        f"/admin/readers/erasure/{FOREIGN_PK}/",
+        "/ban-doc/du-lieu/du-lieu-ca-nhan.pdf",
     ):
         assert expected in urls
 

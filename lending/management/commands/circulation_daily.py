@@ -1,8 +1,9 @@
 """`python manage.py circulation_daily [--date YYYY-MM-DD]` — the circulation's daily run:
 expire uncollected holds (their copies pass to the next reader), update the digital
 queues, then email due-soon, overdue and hold-ready notices, delete the files of card
-batches printed more than CARD_BATCH_KEEP_DAYS ago and abandoned roster uploads
-(``purge_roster_uploads``). Safe to run again: nothing
+batches printed more than CARD_BATCH_KEEP_DAYS ago, abandoned roster uploads
+(``purge_roster_uploads``) and personal-data log entries older than
+PERSONAL_DATA_LOG_KEEP_DAYS (``purge_personal_data_log``). Safe to run again: nothing
 is expired or sent twice. Run it from cron once a day (or every hour, to tell readers
 sooner that a hold is ready)."""
 
@@ -45,3 +46,4 @@ class Command(BaseCommand):
             self.stdout.write(f"Readers without an email address: {sent['no_email']}")
         self.stdout.write(f"Card batch files deleted: {purged}")
         call_command("purge_roster_uploads", stdout=self.stdout)
+        call_command("purge_personal_data_log", stdout=self.stdout)
