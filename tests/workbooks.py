@@ -92,3 +92,17 @@ def roster_bomb(kind: str) -> bytes:
     heading = {"A": "Mã học sinh", "B": "Họ và tên", "C": "Ngày sinh", "D": "Lớp"}
     student = {"A": "7900012345", "B": "Trần Minh Anh", "C": "02/09/2013", "D": "7A3"}
     return _bomb(kind, [row_xml(1, heading), row_xml(2, student)])
+
+
+def xlsx_bytes(headings: list, rows: list[list]) -> bytes:
+    """A real workbook (openpyxl) of one sheet: ``headings`` then ``rows``."""
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(headings)
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -6,10 +6,8 @@ exception; a refused file leaves every table as it was (the import is all or not
 its docstring says); every error names its row (or the file) and says something."""
 
 import datetime
-import io
 from pathlib import Path
 
-import openpyxl
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -18,6 +16,7 @@ from catalog.importing import FILE_LEVEL, catalog_import
 from catalog.importing.vocabulary import COLUMNS
 from catalog.models import Copy, DigitalFile, Record, RecordContributor
 from tests.properties import BOUNDED, CELL
+from tests.workbooks import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -124,17 +123,6 @@ XLSX_VALUE = st.one_of(
 )
 
 
-def _xlsx(headings: list[str], rows: list[list]) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headings)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def _xlsx_safe(value):
     # openpyxl itself refuses control characters in strings: what Excel cannot hold.
     if isinstance(value, str):
@@ -151,7 +139,7 @@ def _xlsx_safe(value):
 @example(headings=["Nhan đề", "ISBN"], rows=[["Toán 6", 9786042123456]])
 @example(headings=["Nhan đề", "Năm xuất bản"], rows=[["Toán 6", datetime.datetime(2020, 1, 1)]])
 def test_xlsx_files_with_any_cell_types_are_all_or_nothing(library, headings, rows):
-    data = _xlsx([_xlsx_safe(h) for h in headings], [[_xlsx_safe(v) for v in row] for row in rows])
+    data = xlsx_bytes([_xlsx_safe(h) for h in headings], [[_xlsx_safe(v) for v in row] for row in rows])
     _assert_contract(library, data, "sach.xlsx")
     _no_control_characters_stored()
 

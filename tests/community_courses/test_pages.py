@@ -137,10 +137,16 @@ def test_the_kiosk_stops_checking_passwords_once_the_id_is_locked(
 
     join_url = reverse("community_courses:kiosk_join", args=[centre.code, course.pk])
     for _attempt in range(5):
-        client.post(join_url, {"username": resident_login[0], "password": "sai-mat-khau", "ward": "Phường 13"}, **EN)
+        client.post(
+            join_url,
+            {"username": resident_login[0], "password": "sai-mat-khau", "ward": "Phường 13", "consent": "on"},
+            **EN,
+        )
 
     locked = client.post(
-        join_url, {"username": resident_login[0], "password": resident_login[1], "ward": "Phường 13"}, **EN
+        join_url,
+        {"username": resident_login[0], "password": resident_login[1], "ward": "Phường 13", "consent": "on"},
+        **EN,
     )
 
     assert locked.status_code == 429
@@ -154,7 +160,9 @@ def test_the_kiosk_and_the_reader_page_share_one_count(client, centre, course, r
 
     join_url = reverse("community_courses:kiosk_join", args=[centre.code, course.pk])
     for _attempt in range(3):
-        client.post(join_url, {"username": resident_login[0], "password": "sai", "ward": "Phường 13"}, **EN)
+        client.post(
+            join_url, {"username": resident_login[0], "password": "sai", "ward": "Phường 13", "consent": "on"}, **EN
+        )
     for _attempt in range(2):
         client.post("/ban-doc/dang-nhap/", {"username": resident_login[0], "password": "sai"})
 

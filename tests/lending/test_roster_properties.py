@@ -6,12 +6,10 @@ of readers, memberships and cards are unchanged and every error names its row an
 (or the file) with a message; without errors, what was written is what was reported."""
 
 import datetime
-import io
 import uuid
 
 from django.core.files.base import ContentFile
 
-import openpyxl
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -21,6 +19,7 @@ from lending.models import Card, Membership, Reader, RosterSync
 from lending.services.roster import ROSTER_COLUMNS, roster_sync
 from lending.tasks import roster_sync_run
 from tests.properties import BOUNDED, CELL
+from tests.workbooks import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -135,17 +134,6 @@ XLSX_VALUE = st.one_of(
 )
 
 
-def _xlsx(headings, rows) -> bytes:
-    workbook = openpyxl.Workbook()
-    sheet = workbook.active
-    sheet.append(headings)
-    for row in rows:
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 @BOUNDED
 @given(
     headings=st.permutations(["Mã học sinh", "Họ và tên", "Ngày sinh", "Lớp", "Đối tượng"]),
@@ -160,7 +148,7 @@ def _xlsx(headings, rows) -> bytes:
     rows=[[7.9e9, "Lê An", 41000.5, "7A1", True]],
 )
 def test_xlsx_rosters_with_any_cell_types_are_all_or_nothing(library, headings, rows):
-    _assert_contract(library, _xlsx(list(headings), rows))
+    _assert_contract(library, xlsx_bytes(list(headings), rows))
 
 
 @BOUNDED
@@ -169,7 +157,7 @@ def test_the_task_worker_preview_reports_and_writes_nothing(library, rows, xlsx)
     headings = ["Mã học sinh", "Họ và tên", "Ngày sinh", "Lớp", "Đối tượng"]
     if xlsx:
         clean = ["".join(ch for ch in str(row[h]) if ord(ch) >= 32) for row in rows for h in headings]
-        data = _xlsx(headings, [clean[i : i + 5] for i in range(0, len(clean), 5)])
+        data = xlsx_bytes(headings, [clean[i : i + 5] for i in range(0, len(clean), 5)])
     else:
         data = _csv(headings, rows).encode()
     sync = RosterSync(library=library)
