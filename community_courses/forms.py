@@ -65,7 +65,7 @@ class KioskJoinForm(EnrolForm):
     password; no session is opened on the shared screen."""
 
     username = forms.CharField(label=_("ID on your card"), max_length=120)
-    password = forms.CharField(label=_("Password or activation code"), widget=forms.PasswordInput, strip=False)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False)
 
     field_order = ["username", "password", "age_group", "ward", "consent"]
 

@@ -282,11 +282,15 @@ def kiosk_join_view(request, code: str, course_id: int):
                 username=form.cleaned_data["username"].strip(),
                 password=form.cleaned_data["password"],
                 reader_login=True,
+                activation=False,  # an activation code is spent choosing a password, not here
             )
         if user is None:
             form.add_error(
                 None,
-                _("The ID or password is not right. The first time, use the activation code the centre gave you."),
+                _(
+                    "The ID or password is not right. The first time, scan your card here, or sign in once "
+                    "with the activation code on the reader page to choose a password."
+                ),
             )
         else:
             try:

@@ -316,6 +316,10 @@ def activation_slip_view(request, pk):
     membership = get_object_or_404(Membership.objects.select_related("reader__user", "library__site"), pk=pk)
     if not policy_registry.get_by_type(Membership).user_has_permission_for_instance(request.user, "change", membership):
         raise PermissionDenied
+    if membership.status == MembershipStatus.LEFT:
+        # A library the reader left cannot reset their account (it would open the
+        # account, and the other libraries' loans in it, to its staff).
+        raise PermissionDenied
     reader = membership.reader
     if request.method != "POST":
         return TemplateResponse(

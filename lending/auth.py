@@ -28,18 +28,23 @@ from django.db.models import Sum
 from django.forms import BaseForm
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
+from django.utils.crypto import salted_hmac
 from django.utils.translation import ngettext
 
 from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
 
 from lending.models import MembershipStatus, Reader
-from lending.services.activation import activation_code_check
+from lending.services.activation import activation_code_check, activation_code_clear
 from lending.services.readers import reader_account_ensure, reader_find_by_login
 
 MUST_SET_PASSWORD = "reader_must_set_password"
 # The database-backed cache every web worker shares (the kiosk's card-scan throttle).
 THROTTLE_CACHE = "shared"
 MAX_LOGIN_LENGTH = 200
+# A staff account is locked from everywhere only after this many times the limit (it is
+# locked per address at the limit itself; see SignInThrottle).
+STAFF_ACCOUNT_FACTOR = 4
 
 
 def _typed_login(request, credentials) -> str:
@@ -55,7 +60,7 @@ def login_attempt_key(request, credentials=None) -> str:
     staff, else what was typed. Never the ID itself, which is personal data."""
     typed = _typed_login(request, credentials)
     if not typed or len(typed) > MAX_LOGIN_LENGTH or "\x00" in typed:
-        return "invalid:" + typed[:40].replace("\x00", "")
+        return "invalid:" + _keyed(typed)
     reader = reader_find_by_login(typed)
     if reader is not None:
         return f"reader:{reader.pk}"
@@ -63,7 +68,13 @@ def login_attempt_key(request, credentials=None) -> str:
     if user is not None:
         reader_pk = Reader.objects.filter(user=user).values_list("pk", flat=True).first()
         return f"reader:{reader_pk}" if reader_pk else f"user:{user.pk}"
-    return "unknown:" + typed.lower()
+    # What was typed may be a mistyped ID, or a password in the wrong box: kept only as
+    # a keyed hash (same text, same counter), and of a bounded length.
+    return "unknown:" + _keyed(typed.lower())
+
+
+def _keyed(text: str) -> str:
+    return salted_hmac("lending.auth.login-attempt", text, algorithm="sha256").hexdigest()[:40]
 
 
 def client_address(request) -> str | None:
@@ -77,9 +88,19 @@ def client_address(request) -> str | None:
         if len(forwarded) >= count:
             address = forwarded[-count]
     try:
-        return str(ipaddress.ip_address(address))
+        parsed = ipaddress.ip_address(address)
     except ValueError:
         return None
+    if parsed.version == 6:
+        if parsed.ipv4_mapped:
+            return str(parsed.ipv4_mapped)
+        # One IPv6 client has a whole /64 to choose addresses from: count the network.
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return str(parsed)
+
+
+def _failures(attempts) -> int:
+    return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
 
 
 class SignInThrottle(AxesDatabaseHandler):
@@ -90,11 +111,16 @@ class SignInThrottle(AxesDatabaseHandler):
     account limit (100 of 100 failures count as 5 of 5)."""
 
     def get_failures(self, request, credentials=None) -> int:
-        by_account, by_address = (
-            attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
-            for attempts in self.get_user_attempts(request, credentials)
-        )
+        account_attempts, address_attempts = self.get_user_attempts(request, credentials)
         limit = settings.AXES_FAILURE_LIMIT
+        if get_client_username(request, credentials).startswith("user:"):
+            # Staff: a stranger who knows a librarian's user name must not lock them out,
+            # nor a pupil sharing the school's address: count per account *and* address,
+            # and per account alone only at STAFF_ACCOUNT_FACTOR times the limit.
+            here = _failures(account_attempts.filter(ip_address=request.axes_ip_address))
+            anywhere = _failures(account_attempts)
+            return max(here, anywhere // STAFF_ACCOUNT_FACTOR)
+        by_account, by_address = _failures(account_attempts), _failures(address_attempts)
         return max(by_account, by_address * limit // max(settings.LOGIN_MAX_FAILURES_PER_ADDRESS, 1))
 
     def reset_user_attempts(self, request, credentials=None) -> int:
@@ -116,7 +142,9 @@ class ReaderIDBackend(ModelBackend):
     """The card ID and the reader's password, or their activation code before they
     chose one. Answers only ``reader_login=True`` calls (see the module docstring)."""
 
-    def authenticate(self, request, username=None, password=None, reader_login=False, **kwargs):
+    def authenticate(self, request, username=None, password=None, reader_login=False, activation=True, **kwargs):
+        """``activation=False``: a password only (the course kiosk, where nobody can
+        choose a password)."""
         if not reader_login or not username or not password or "\x00" in username:
             return None
         reader = reader_find_by_login(username)
@@ -127,9 +155,13 @@ class ReaderIDBackend(ModelBackend):
             if user.check_password(password) and self.user_can_authenticate(user):
                 return user
             return None
-        if activation_code_check(reader=reader, typed=password):
+        if activation and activation_code_check(reader=reader, typed=password):
             user = reader_account_ensure(reader=reader)
-            return user if self.user_can_authenticate(user) else None
+            if not self.user_can_authenticate(user):
+                return None
+            # One time: spent now; the reader must choose a password in this session.
+            activation_code_clear(reader=reader)
+            return user
         return None
 
 

@@ -37,6 +37,7 @@ from .models import (
     Loan,
     LoanRule,
     Membership,
+    MembershipStatus,
     PersonalDataLogEntry,
     Reader,
 )
@@ -386,7 +387,10 @@ def membership_new_card_button(snippet, user, next_url=None):
         policy = policy_registry.get_by_type(Membership)
         if policy.user_has_permission_for_instance(user, "change", snippet):
             yield Button(_("New card"), reverse("lending_card_replace", args=[snippet.pk]), icon_name="doc-full")
-            yield Button(_("Activation slip"), reverse("lending_activation_slip", args=[snippet.pk]), icon_name="key")
+            if snippet.status != MembershipStatus.LEFT:
+                yield Button(
+                    _("Activation slip"), reverse("lending_activation_slip", args=[snippet.pk]), icon_name="key"
+                )
     if (
         isinstance(snippet, ErasureRequest)
         and snippet.status == ErasureStatus.PENDING

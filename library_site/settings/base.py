@@ -145,7 +145,7 @@ WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 OTP_REQUIRED_FOR_SUPERUSERS = env_bool("OTP_REQUIRED_FOR_SUPERUSERS", True)
 OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
 # URL prefixes that need the second step (staff screens showing personal data).
-OTP_PROTECTED_PATH_PREFIXES = ["/admin/", "/django-admin/", "/lending/scan/"]
+OTP_PROTECTED_PATH_PREFIXES = ["/admin/", "/django-admin/", "/lending/scan/", "/lending/kiosk/start/"]
 # Wrong codes allowed in one sign-in before the session is signed out; the device itself
 # also waits 1, 2, 4, 8… seconds after each wrong code (django-otp's throttling).
 OTP_MAX_FAILURES = env_int("OTP_MAX_FAILURES", 5)
@@ -214,6 +214,8 @@ LOGGING = {
         "wagtail": {"level": env_str("WAGTAIL_LOG_LEVEL", "WARNING")},
         # One line per task state change is noise; failures are still logged.
         "django_tasks": {"level": "WARNING"},
+        # django-axes logs every sign-in with its account and address: personal data.
+        "axes": {"level": "ERROR"},
         "django_tasks_db": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
     },
 }

@@ -155,6 +155,23 @@ def test_the_kiosk_stops_checking_passwords_once_the_id_is_locked(
     assert not Enrolment.objects.exists()
 
 
+def test_the_kiosk_takes_no_activation_code(client, centre, course, resident_user, resident_login):
+    """Nobody can choose a password on the shared screen: a code there would stay usable."""
+    from django.urls import reverse
+
+    from lending.services.activation import activation_code_issue
+
+    code = activation_code_issue(reader=resident_user.reader, reset_password=True)
+    join_url = reverse("community_courses:kiosk_join", args=[centre.code, course.pk])
+
+    response = client.post(
+        join_url, {"username": resident_login[0], "password": code, "ward": "Phường 13", "consent": "on"}, **EN
+    )
+
+    assert "The ID or password is not right" in response.content.decode()
+    assert not Enrolment.objects.exists()
+
+
 def test_the_kiosk_and_the_reader_page_share_one_count(client, centre, course, resident_user, resident_login):
     from django.urls import reverse
 

@@ -9,7 +9,7 @@ import pypdf
 import pytest
 
 from lending import admin_views, tasks
-from lending.models import CardBatch, PersonalDataLogEntry, Reader
+from lending.models import CardBatch, MembershipStatus, PersonalDataLogEntry, Reader
 from lending.services.readers import reader_account_ensure
 from tests.factories.lending import MembershipFactory, ReaderFactory
 
@@ -121,3 +121,16 @@ def test_the_slip_button_is_on_the_members_list(client, librarian, reader_member
     page = client.get("/admin/snippets/lending/membership/").content.decode()
 
     assert f"/admin/readers/members/{reader_membership.pk}/activation-slip/" in page
+
+
+def test_a_library_the_reader_left_cannot_reset_their_account(client, librarian, reader, reader_membership):
+    """The reader is served elsewhere now: their account (and its loans there) is not
+    this library's to open."""
+    reader_membership.status = MembershipStatus.LEFT
+    reader_membership.save()
+    client.force_login(librarian)
+
+    response = client.post(f"/admin/readers/members/{reader_membership.pk}/activation-slip/")
+
+    assert response.status_code in (302, 403)
+    assert Reader.objects.get(pk=reader.pk).activation_code_hash == ""

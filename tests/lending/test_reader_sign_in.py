@@ -245,3 +245,72 @@ def test_the_admin_sign_in_is_throttled(client, librarian):
     assert response.status_code == 429
     assert "Too many failed attempts" in response.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+# --- Found by an attacker's review ---------------------------------------------------------
+
+
+def test_an_activation_code_works_once_even_without_choosing_a_password(client, reader, reader_activation_code):
+    """Someone who finds the slip after the reader signed in (and left without choosing a
+    password) must not get in with it."""
+    client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code})
+    client.logout()
+
+    client.post(LOGIN, {"username": "7900012345", "password": reader_activation_code})
+
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_unknown_id_is_counted_without_being_kept(client, db):
+    client.post(LOGIN, {"username": "7900 100 006", "password": "x"})
+    client.post(LOGIN, {"username": "7900 100 006", "password": "y"})
+
+    attempt = AccessAttempt.objects.get()
+    assert attempt.failures_since_start == 2  # one counter for the same text
+    assert "7900" not in attempt.username
+
+
+def test_a_very_long_unusual_name_is_refused_not_a_server_error(client, db):
+    response = client.post("/admin/login/", {"username": "İ" * 150, "password": "x"})
+
+    assert response.status_code == 200
+    assert len(AccessAttempt.objects.get().username) < 60
+
+
+def test_strangers_cannot_lock_a_librarian_out(client, librarian, reader, settings):
+    settings.LOGIN_MAX_FAILURES_PER_ADDRESS = 6
+    librarian.set_password("the-right-one")
+    librarian.save()
+    # Someone elsewhere tries the librarian's name; pupils at the school's address mistype
+    for _attempt in range(5):
+        client.post("/admin/login/", {"username": librarian.username, "password": "x"}, REMOTE_ADDR="198.51.100.9")
+    for number in range(6):
+        client.post(LOGIN, {"username": f"79000{number:05d}", "password": "x"})
+
+    response = client.post("/admin/login/", {"username": librarian.username, "password": "the-right-one"})
+
+    assert response.status_code == 302
+    assert "_auth_user_id" in client.session
+
+
+def test_a_librarian_guessed_at_from_many_addresses_is_locked(client, librarian):
+    librarian.set_password("the-right-one")
+    librarian.save()
+    for number in range(20):
+        address = f"198.51.100.{number}"
+        client.post("/admin/login/", {"username": librarian.username, "password": "x"}, REMOTE_ADDR=address)
+
+    response = client.post("/admin/login/", {"username": librarian.username, "password": "the-right-one"})
+
+    assert response.status_code == 429
+
+
+def test_an_ipv6_client_is_counted_by_its_network(rf):
+    from lending.auth import client_address
+
+    first = rf.get("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
+    second = rf.get("/", REMOTE_ADDR="2001:db8:1:2:bbbb::7")
+    other = rf.get("/", REMOTE_ADDR="2001:db8:1:3::1")
+
+    assert client_address(first) == client_address(second)
+    assert client_address(first) != client_address(other)
