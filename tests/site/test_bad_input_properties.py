@@ -3,6 +3,8 @@ the desk's card scan, the answer is a decision (200, 400, 403), never a server e
 Examples are bounded (``BOUNDED``) so the suite stays fast; Hypothesis keeps no example
 database in the working tree."""
 
+import os
+
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -16,6 +18,7 @@ settings.register_profile(
     max_examples=40,
     deadline=None,
     database=None,
+    derandomize=not os.environ.get("HYPOTHESIS_EXPLORE"),  # as in tests/properties.py
     # The Django client and the database are shared by the examples on purpose: the
     # requests only read (a scan at most counts a failure), so no reset is needed.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
