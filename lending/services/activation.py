@@ -57,7 +57,7 @@ def activation_code_issue(*, reader: Reader, reset_password: bool = False, code:
     ``reset_password``: the reader forgot their password; it stops working, and the
     reader signs in with the code and chooses a new one. ``code`` is for the demo data
     only (a code everyone can read in the README); real codes are random."""
-    reader = Reader.objects.select_for_update().select_related("user").get(pk=reader.pk)
+    reader = Reader.objects.select_for_update(of=("self",)).select_related("user").get(pk=reader.pk)
     if reader.anonymised_at:
         raise ValueError("An anonymised reader has no account to activate.")
     code = activation_code_normalise(code) if code else "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
