@@ -28,7 +28,7 @@ from .models import Hold, HoldStatus, Loan, Membership
 from .services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
 from .services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
 from .services.personal_data import personal_data_view_log
-from .services.scan import card_scan
+from .services.scan import card_scan, scan_text_clean
 
 SESSION_KEY = "desk"
 
@@ -135,7 +135,9 @@ def _desk_post(request, state, library):
     elif action in {"lost", "damaged"}:
         return _mark(library, parse_id(request.POST.get("loan"), name="loan"), action)
     else:
-        code = request.POST.get("code", "").strip()
+        # What scanners add (CR/LF, control characters, an AIM prefix) goes, as at the
+        # kiosk; PostgreSQL refuses a NUL in a query.
+        code = scan_text_clean(request.POST.get("code", ""))
         if code:
             return _scan(request, state, library, code)
     return None

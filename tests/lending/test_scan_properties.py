@@ -74,7 +74,7 @@ def test_the_desk_answers_every_scan_with_a_decision(
         assert response.content.strip()
     elif json:
         body = response.json()
-        if code.strip():
+        if scan_text_clean(code):  # nothing left once what scanners add is gone: no scan
             assert body["ok"] in (True, False), body
             assert body["message"], body
         if body["ok"] is not True:
