@@ -101,18 +101,6 @@ def cards_zip_write(
             archive.writestr("activation-slips.pdf", buffer.getvalue())
 
 
-def _json_safe(value):
-    """``value`` with NUL characters shown as U+FFFD: PostgreSQL's jsonb refuses \\u0000,
-    and a roster's refused cells are quoted in its report."""
-    if isinstance(value, str):
-        return value.replace("\x00", "\ufffd")
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    return value
-
-
 @task()
 def card_batch_run(batch_id: int) -> str:
     """Draw the cards of a ``CardBatch`` into a PDF or a zip of PNGs in ``batch.file``,
@@ -227,7 +215,7 @@ def roster_sync_run(sync_id: int) -> str:
         return RosterSync.Status.APPLIED
     rows.filter(status=RosterSync.Status.PREVIEWING).update(
         status=RosterSync.Status.PREVIEWED,
-        report=_json_safe(report.as_dict()),
+        report=report.as_dict(),
         processed=report.total,
         total=report.total,
     )

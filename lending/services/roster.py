@@ -138,7 +138,8 @@ class RosterReport:
     sync_id: int | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        """For ``RosterSync.report`` (jsonb on PostgreSQL, which refuses \\u0000)."""
+        return _json_safe(asdict(self))
 
     @classmethod
     def from_dict(cls, data: dict) -> "RosterReport":
@@ -486,3 +487,15 @@ def _reader_update(reader: Reader, row: _Row) -> None:
         reader.full_name = row.full_name
         reader.date_of_birth = row.date_of_birth
         reader.save(update_fields=["full_name", "date_of_birth", "updated_at"])
+
+
+def _json_safe(value):
+    """``value`` with NUL characters shown as U+FFFD: PostgreSQL's jsonb refuses \\u0000,
+    and a roster's refused cells are quoted in its report."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {key: _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
