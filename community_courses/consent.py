@@ -5,10 +5,16 @@ always be read back."""
 
 from dataclasses import dataclass
 
+from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import ConsentPurpose
+
+class ConsentPurpose(models.TextChoices):
+    """What a consent is given for (``ConsentRecord.purpose``)."""
+
+    ENROLMENT = "enrolment", _("Joining a course")
+    LEARNING_NEEDS = "learning_needs", _("Learning-needs survey")
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,9 @@ from lending.services.readers import reader_account_ensure
 from library_site.libraries.models import Library
 from library_site.portals.models import LibraryHomePage
 
-from .consent import ConsentText, consent_text
+from .consent import ConsentPurpose, ConsentText, consent_text
 from .models import (
     AgeGroup,
-    ConsentPurpose,
     CourseFormat,
     CourseIndexPage,
     CoursePage,

@@ -5,10 +5,9 @@ decide."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .consent import ConsentText, consent_text
+from .consent import ConsentPurpose, ConsentText, consent_text
 from .models import (
     AgeGroup,
-    ConsentPurpose,
     CourseTopic,
     PreferredFormat,
     PreferredTime,

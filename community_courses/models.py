@@ -48,6 +48,7 @@ from django.utils.translation import gettext_lazy as _
 
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
+from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Orderable
@@ -57,6 +58,7 @@ from library_site.libraries.models import Library, TimestampedModel
 from library_site.portals.models import PortalPage
 
 from .blocks import LessonBodyBlock
+from .consent import ConsentPurpose, consent_text
 
 
 class CourseTopic(models.TextChoices):
@@ -113,6 +115,18 @@ class PreferredFormat(models.TextChoices):
 
 
 # --- Pages -----------------------------------------------------------------------------
+
+# The pages need a selector (the visitor's progress) and a view (serving a lesson), which
+# import these models: this module does not import them back. ``wagtail_hooks.py``
+# registers them under these Wagtail hook names, one function each.
+COURSE_PROGRESS_HOOK = "community_courses_course_progress"  # (*, course, user) -> CourseProgress
+LESSON_SERVE_HOOK = "community_courses_lesson_serve"  # (lesson, request, *args, **kwargs) -> response
+
+
+def _registered(hook_name: str):
+    """The one function registered under ``hook_name``."""
+    [function] = hooks.get_hooks(hook_name)
+    return function
 
 
 class CourseIndexPage(PortalPage):
@@ -234,13 +248,9 @@ class CoursePage(PortalPage):
         return response
 
     def get_context(self, request, *args, **kwargs):
-        from .selectors.participation import course_progress_for_user
-
         context = super().get_context(request, *args, **kwargs)
-        context["progress"] = course_progress_for_user(course=self, user=request.user)
+        context["progress"] = _registered(COURSE_PROGRESS_HOOK)(course=self, user=request.user)
         context["age_groups"] = [choice for choice in AgeGroup.choices if choice[0] != AgeGroup.UNKNOWN]
-        from .consent import consent_text
-
         context["enrol_consent"] = consent_text(ConsentPurpose.ENROLMENT)
         return context
 
@@ -270,9 +280,7 @@ class LessonPage(PortalPage):
         verbose_name_plural = _("lessons")
 
     def serve(self, request, *args, **kwargs):
-        from .views import lesson_serve
-
-        return lesson_serve(self, request, *args, **kwargs)
+        return _registered(LESSON_SERVE_HOOK)(self, request, *args, **kwargs)
 
 
 # --- Participation -----------------------------------------------------------------------
@@ -618,11 +626,6 @@ class PracticeRegistration(models.Model):
 
 
 # --- Consent -----------------------------------------------------------------------------
-
-
-class ConsentPurpose(models.TextChoices):
-    ENROLMENT = "enrolment", _("Joining a course")
-    LEARNING_NEEDS = "learning_needs", _("Learning-needs survey")
 
 
 class ConsentRecord(models.Model):

@@ -26,9 +26,10 @@ from library_site.portals.models import CityLandingPage, LibraryHomePage
 
 from .forms import EnrolForm, KioskJoinForm, LearningNeedForm, SurveyForm
 from .models import CourseIndexPage, CoursePage, EnrolmentChannel, LessonPage, PracticeSession, SurveyPhase
-from .services.enrolment import EnrolmentRefused, enrolment_create, enrolment_for, lesson_complete, lesson_visit_record
+from .selectors.participation import enrolment_for, survey_phase_open
+from .services.enrolment import EnrolmentRefused, enrolment_create, lesson_complete, lesson_visit_record
 from .services.practice import PracticeRefused, practice_registration_cancel, practice_registration_create
-from .services.surveys import SurveyRefused, learning_need_submit, survey_phase_open, survey_response_submit
+from .services.surveys import SurveyRefused, learning_need_submit, survey_response_submit
 
 
 def _portal_context(library: Library | None) -> dict:

@@ -19,11 +19,20 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
+from lending.services.personal_data import PERSONAL_DATA_SECTION_HOOK
 from library_site.libraries.admin_views import InstancePermissionEditView, InstancePermissionIndexView, ScopedIndexView
 
-from . import admin_views
-from .models import PracticeSession, SurveyTemplate
+from . import admin_views, views
+from .models import COURSE_PROGRESS_HOOK, LESSON_SERVE_HOOK, PracticeSession, SurveyTemplate
 from .permissions import user_may_read_reports
+from .personal_data import courses_personal_data
+from .selectors.participation import course_progress_for_user
+
+# What the course and lesson pages call (see ``models.COURSE_PROGRESS_HOOK``).
+hooks.register(COURSE_PROGRESS_HOOK, course_progress_for_user)
+hooks.register(LESSON_SERVE_HOOK, views.lesson_serve)
+# The courses' part of a reader's data export (Decree 13/2023/NĐ-CP).
+hooks.register(PERSONAL_DATA_SECTION_HOOK, courses_personal_data)
 
 
 class SurveyTemplateAdminForm(LibraryOwnedAdminForm):

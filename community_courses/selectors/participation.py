@@ -163,6 +163,42 @@ def participation_report(
 # --- One learner ----------------------------------------------------------------------------
 
 
+def participant_key_for(user) -> str:
+    """The same person gets the same key in every course: the reader when the account
+    is a reader's (so a reader who later signs in differently is still one person),
+    else the account."""
+    reader = getattr(user, "reader", None)
+    return f"reader:{reader.pk}" if reader is not None else f"user:{user.pk}"
+
+
+def enrolment_for(*, course: CoursePage, user) -> Enrolment | None:
+    if user is None or not user.is_authenticated:
+        return None
+    return Enrolment.objects.filter(course_id=course.pk, participant_key=participant_key_for(user)).first()
+
+
+def survey_phase_open(*, enrolment: Enrolment, phase: str) -> tuple[bool, str]:
+    """Whether ``phase`` may be answered now, and if not, why (shown to the person).
+
+    Before: until the first lesson is completed (later answers would not be "before").
+    After: once the course is completed. Each only once."""
+    if enrolment.course.survey_template_id is None:
+        return False, _("This course has no survey.")
+    if phase == SurveyPhase.BEFORE:
+        if enrolment.before_answered_at:
+            return False, _("You have already answered the survey before the course. Thank you!")
+        if enrolment.completions.exists():
+            return False, _("The survey before the course closes once you have completed a lesson.")
+        return True, ""
+    if phase == SurveyPhase.AFTER:
+        if enrolment.after_answered_at:
+            return False, _("You have already answered the survey after the course. Thank you!")
+        if enrolment.completed_at is None:
+            return False, _("The survey after the course opens when you have completed every lesson.")
+        return True, ""
+    return False, _("Unknown survey.")
+
+
 @dataclass
 class LessonProgress:
     lesson: LessonPage
@@ -200,9 +236,6 @@ class CourseProgress:
 def course_progress_for_user(*, course: CoursePage, user) -> CourseProgress:
     """What the course page shows this visitor: the lessons (ticked when done), whether
     a survey waits for them, and the practice sessions still to come."""
-    from community_courses.services.enrolment import enrolment_for
-    from community_courses.services.surveys import survey_phase_open
-
     enrolment = enrolment_for(course=course, user=user)
     done = set(enrolment.completions.values_list("lesson_id", flat=True)) if enrolment else set()
     lessons = [LessonProgress(lesson, lesson.pk in done) for lesson in course.lessons().specific()]

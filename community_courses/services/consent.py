@@ -5,8 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from community_courses.consent import ConsentText
-from community_courses.models import ConsentPurpose, ConsentRecord, Enrolment, LearningNeed
+from community_courses.consent import ConsentPurpose, ConsentText
+from community_courses.models import ConsentRecord, Enrolment, LearningNeed
 
 
 @transaction.atomic

@@ -19,6 +19,7 @@ from community_courses.models import (
     LessonPage,
     LessonVisit,
 )
+from community_courses.selectors.participation import participant_key_for
 from community_courses.services.consent import consent_record_create
 
 
@@ -31,14 +32,6 @@ def ward_normalise(value: str) -> str:
     first letter ("phường  13" → "Phường 13")."""
     value = " ".join(nfc(value or "").split())[:100]
     return value[:1].upper() + value[1:]
-
-
-def participant_key_for(user) -> str:
-    """The same person gets the same key in every course: the reader when the account
-    is a reader's (so a reader who later signs in differently is still one person),
-    else the account."""
-    reader = getattr(user, "reader", None)
-    return f"reader:{reader.pk}" if reader is not None else f"user:{user.pk}"
 
 
 @transaction.atomic
@@ -104,12 +97,6 @@ def _enrolment_create(*, course, user, age_group, ward, channel, now) -> Enrolme
     except IntegrityError:
         # The same person pressed "Join" twice at once: the other request won.
         return Enrolment.objects.get(course=course, participant_key=key)
-
-
-def enrolment_for(*, course: CoursePage, user) -> Enrolment | None:
-    if user is None or not user.is_authenticated:
-        return None
-    return Enrolment.objects.filter(course_id=course.pk, participant_key=participant_key_for(user)).first()
 
 
 def _lesson_of(enrolment: Enrolment, lesson: LessonPage) -> None:

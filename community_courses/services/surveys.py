@@ -18,6 +18,7 @@ from catalog.text import nfc
 from community_courses.consent import ConsentText
 from community_courses.models import (
     AgeGroup,
+    CourseTopic,
     Enrolment,
     LearningNeed,
     PreferredFormat,
@@ -28,6 +29,8 @@ from community_courses.models import (
     SurveyResponse,
     SurveyTemplate,
 )
+from community_courses.selectors.participation import survey_phase_open
+from community_courses.services.consent import consent_record_create
 from library_site.libraries.models import Library
 
 from .enrolment import ward_normalise
@@ -101,28 +104,6 @@ def survey_answers_validate(*, template: SurveyTemplate, answers: dict) -> dict:
     return cleaned
 
 
-def survey_phase_open(*, enrolment: Enrolment, phase: str) -> tuple[bool, str]:
-    """Whether ``phase`` may be answered now, and if not, why (shown to the person).
-
-    Before: until the first lesson is completed (later answers would not be "before").
-    After: once the course is completed. Each only once."""
-    if enrolment.course.survey_template_id is None:
-        return False, _("This course has no survey.")
-    if phase == SurveyPhase.BEFORE:
-        if enrolment.before_answered_at:
-            return False, _("You have already answered the survey before the course. Thank you!")
-        if enrolment.completions.exists():
-            return False, _("The survey before the course closes once you have completed a lesson.")
-        return True, ""
-    if phase == SurveyPhase.AFTER:
-        if enrolment.after_answered_at:
-            return False, _("You have already answered the survey after the course. Thank you!")
-        if enrolment.completed_at is None:
-            return False, _("The survey after the course opens when you have completed every lesson.")
-        return True, ""
-    return False, _("Unknown survey.")
-
-
 @transaction.atomic
 def survey_response_submit(
     *, enrolment: Enrolment, phase: str, answers: dict, anonymous: bool, now: datetime.datetime | None = None
@@ -186,9 +167,6 @@ def learning_need_submit(
 ) -> LearningNeed:
     """Record one resident's learning needs at ``library`` (anonymous: no name asked),
     with the consent the form showed (``consent``), in one transaction."""
-    from community_courses.models import CourseTopic
-    from community_courses.services.consent import consent_record_create
-
     topics = _choices_clean(topics, CourseTopic.values, "topics")
     other_topic = " ".join(nfc(other_topic or "").split())[:200]
     wish = nfc(wish or "").strip()

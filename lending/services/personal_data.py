@@ -22,6 +22,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from wagtail import hooks
 from wagtail.log_actions import log
 
 from lending.models import (
@@ -44,6 +45,11 @@ VIEW_ACTION = "lending.view"
 EXPORT_ACTION = "lending.data_export"
 EXPORT_FORMAT_VERSION = 1
 
+# Apps above lending add their part of a reader's data export through this Wagtail hook:
+# a function ``(*, reader) -> dict`` whose keys become top-level sections, after lending's
+# own, in hook order (community_courses registers the courses the reader joined).
+PERSONAL_DATA_SECTION_HOOK = "register_personal_data_section"
+
 
 class ErasureRefused(ValidationError):
     """The erasure request cannot be made or decided now; the message says why."""
@@ -52,7 +58,8 @@ class ErasureRefused(ValidationError):
 # --- Export ---------------------------------------------------------------------------
 
 
-def _iso(value) -> str | None:
+def export_iso(value) -> str | None:
+    """A date or time as the export writes it (local time, to the second)."""
     if value is None:
         return None
     if isinstance(value, datetime.datetime):
@@ -63,26 +70,27 @@ def _iso(value) -> str | None:
 def reader_data_export(*, reader: Reader, now: datetime.datetime | None = None) -> dict:
     """Everything the system holds about ``reader``, as plain JSON-ready values: the
     reader row, memberships, cards (never the QR code's secret), loans, holds, digital
-    loans and holds, notices, erasure requests and, from the community courses, the
-    enrolments linked to them with their lesson visits and completions, named survey
-    answers and consent records. Only rows that point at this reader (or their account)
+    loans and holds, notices, erasure requests and the sections other apps add through
+    ``PERSONAL_DATA_SECTION_HOOK`` (the community courses: the enrolments linked to the
+    reader with their lesson visits and completions, named survey answers and consent
+    records). Only rows that point at this reader (or their account)
     are read: no other reader's data can appear. Anonymous answers (the learning-needs
     survey, anonymous survey sheets) are not linked to anyone and cannot be exported."""
     now = now or timezone.now()
     memberships = list(reader.memberships.select_related("library").prefetch_related("cards").order_by("pk"))
     data: dict = {
         "format_version": EXPORT_FORMAT_VERSION,
-        "generated_at": _iso(now),
+        "generated_at": export_iso(now),
         "reader": {
             "full_name": reader.full_name,
             "id": reader.display_id,
             "id_issuer": reader.id_issuer,
-            "date_of_birth": _iso(reader.date_of_birth),
+            "date_of_birth": export_iso(reader.date_of_birth),
             "email": reader.email,
             "phone": reader.phone,
             "has_photo": bool(reader.photo),
             "has_account": reader.user_id is not None,
-            "registered_at": _iso(reader.created_at),
+            "registered_at": export_iso(reader.created_at),
         },
         "memberships": [
             {
@@ -91,9 +99,9 @@ def reader_data_export(*, reader: Reader, now: datetime.datetime | None = None) 
                 "class": m.class_name,
                 "school_year": m.school_year,
                 "status": m.get_status_display(),
-                "since": _iso(m.created_at),
-                "left_on": _iso(m.left_on),
-                "consent_given_at": _iso(m.consent_given_at),
+                "since": export_iso(m.created_at),
+                "left_on": export_iso(m.left_on),
+                "consent_given_at": export_iso(m.consent_given_at),
                 "consent_version": m.consent_version,
                 "consent_given_by": m.consent_given_by,
             }
@@ -104,10 +112,10 @@ def reader_data_export(*, reader: Reader, now: datetime.datetime | None = None) 
                 "library": m.library.name,
                 "number": card.number,
                 "serial": card.serial,
-                "issued_at": _iso(card.issued_at),
-                "valid_until": _iso(card.valid_until),
+                "issued_at": export_iso(card.issued_at),
+                "valid_until": export_iso(card.valid_until),
                 "status": _("Revoked") if card.revoked_at else _("Valid"),
-                "revoked_at": _iso(card.revoked_at),
+                "revoked_at": export_iso(card.revoked_at),
                 "revoked_because": card.get_revoked_reason_display() if card.revoked_reason else "",
             }
             for m in memberships
@@ -120,10 +128,10 @@ def reader_data_export(*, reader: Reader, now: datetime.datetime | None = None) 
             "title": loan.copy.record.title,
             "barcode": loan.copy.barcode,
             "library": loan.library.name,
-            "borrowed_at": _iso(loan.borrowed_at),
-            "due_on": _iso(loan.due_on),
+            "borrowed_at": export_iso(loan.borrowed_at),
+            "due_on": export_iso(loan.due_on),
             "renewals": loan.renewals,
-            "returned_at": _iso(loan.returned_at),
+            "returned_at": export_iso(loan.returned_at),
             "ended_as": loan.get_ended_as_display() if loan.ended_as else "",
             "returned_at_kiosk": loan.returned_at_kiosk,
         }
@@ -133,122 +141,48 @@ def reader_data_export(*, reader: Reader, now: datetime.datetime | None = None) 
         {
             "title": hold.record.title,
             "pickup_library": hold.pickup_library.name,
-            "placed_at": _iso(hold.placed_at),
+            "placed_at": export_iso(hold.placed_at),
             "status": hold.get_status_display(),
-            "collect_by": _iso(hold.expires_on),
-            "closed_at": _iso(hold.closed_at),
+            "collect_by": export_iso(hold.expires_on),
+            "closed_at": export_iso(hold.closed_at),
         }
         for hold in Hold.objects.filter(**mine).select_related("record", "pickup_library").order_by("placed_at")
     ]
     data["digital_loans"] = [
         {
             "title": loan.digital_file.record.title,
-            "borrowed_at": _iso(loan.borrowed_at),
-            "access_until": _iso(loan.expires_at),
-            "returned_at": _iso(loan.returned_at),
+            "borrowed_at": export_iso(loan.borrowed_at),
+            "access_until": export_iso(loan.expires_at),
+            "returned_at": export_iso(loan.returned_at),
         }
         for loan in DigitalLoan.objects.filter(**mine).select_related("digital_file__record").order_by("borrowed_at")
     ]
     data["digital_holds"] = [
         {
             "title": hold.digital_file.record.title,
-            "placed_at": _iso(hold.placed_at),
+            "placed_at": export_iso(hold.placed_at),
             "status": hold.get_status_display(),
-            "closed_at": _iso(hold.closed_at),
+            "closed_at": export_iso(hold.closed_at),
         }
         for hold in DigitalHold.objects.filter(**mine).select_related("digital_file__record").order_by("placed_at")
     ]
     data["notices"] = [
-        {"kind": notice.get_kind_display(), "sent_at": _iso(notice.sent_at)}
+        {"kind": notice.get_kind_display(), "sent_at": export_iso(notice.sent_at)}
         for notice in Notice.objects.filter(reader=reader).order_by("sent_at")
     ]
     data["erasure_requests"] = [
         {
-            "requested_at": _iso(item.requested_at),
+            "requested_at": export_iso(item.requested_at),
             "reason": item.reason,
             "status": item.get_status_display(),
-            "decided_at": _iso(item.decided_at),
+            "decided_at": export_iso(item.decided_at),
             "note": item.staff_note,
         }
         for item in reader.erasure_requests.order_by("requested_at")
     ]
-    data.update(_courses_export(reader))
+    for section in hooks.get_hooks(PERSONAL_DATA_SECTION_HOOK):
+        data.update(section(reader=reader))
     return data
-
-
-def _courses_export(reader: Reader) -> dict:
-    from community_courses.models import ConsentRecord, Enrolment, LessonCompletion, LessonVisit, SurveyResponse
-
-    person = models.Q(reader=reader)
-    if reader.user_id:
-        person |= models.Q(user_id=reader.user_id)
-    enrolments = list(Enrolment.objects.filter(person).select_related("course", "library").order_by("enrolled_at"))
-    ids = [e.pk for e in enrolments]
-    return {
-        "course_enrolments": [
-            {
-                "course": e.course.title,
-                "centre": e.library.name,
-                "joined_at": _iso(e.enrolled_at),
-                "joined_through": e.get_channel_display(),
-                "age_group": e.get_age_group_display(),
-                "ward": e.ward,
-                "completed_at": _iso(e.completed_at),
-            }
-            for e in enrolments
-        ],
-        "lesson_visits": [
-            {
-                "course": visit.enrolment.course.title,
-                "lesson": visit.lesson.title if visit.lesson else "",
-                "day": _iso(visit.day),
-                "times_opened": visit.opens,
-            }
-            for visit in LessonVisit.objects.filter(enrolment_id__in=ids)
-            .select_related("enrolment__course", "lesson")
-            .order_by("day", "pk")
-        ],
-        "lesson_completions": [
-            {
-                "course": done.enrolment.course.title,
-                "lesson": done.lesson.title,
-                "completed_at": _iso(done.completed_at),
-            }
-            for done in LessonCompletion.objects.filter(enrolment_id__in=ids)
-            .select_related("enrolment__course", "lesson")
-            .order_by("completed_at")
-        ],
-        "survey_responses": [
-            {
-                "course": sheet.course.title,
-                "phase": sheet.get_phase_display(),
-                "submitted_at": _iso(sheet.submitted_at),
-                "answers": _survey_answers(sheet),
-            }
-            for sheet in SurveyResponse.objects.filter(enrolment_id__in=ids)
-            .select_related("course", "template")
-            .order_by("submitted_at")
-        ],
-        "consents": [
-            {
-                "purpose": record.get_purpose_display(),
-                "version": record.version,
-                "language": record.language,
-                "text": record.text,
-                "given_at": _iso(record.given_at),
-            }
-            for record in ConsentRecord.objects.filter(person | models.Q(enrolment_id__in=ids))
-            .distinct()
-            .order_by("given_at")
-        ],
-        # The learning-needs survey asks no name and links no answer to a person.
-        "learning_needs": [],
-    }
-
-
-def _survey_answers(sheet) -> list[dict]:
-    questions = {str(q.pk): q.text for q in sheet.template.questions.all()}
-    return [{"question": questions.get(key, key), "answer": value} for key, value in sheet.answers.items()]
 
 
 # --- The view log -----------------------------------------------------------------------

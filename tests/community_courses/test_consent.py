@@ -6,8 +6,8 @@ from django.test import RequestFactory
 
 import pytest
 
-from community_courses.consent import consent_text
-from community_courses.models import ConsentPurpose, ConsentRecord, Enrolment, LearningNeed
+from community_courses.consent import ConsentPurpose, consent_text
+from community_courses.models import ConsentRecord, Enrolment, LearningNeed
 
 pytestmark = pytest.mark.django_db
 
