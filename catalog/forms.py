@@ -1,12 +1,9 @@
 """Admin forms of the catalog.
 
-``DigitalFileForm`` is ``DigitalFile.base_form_class``. Wagtail uses a model's
-``base_form_class`` only for top-level edit forms, not for the forms of an
-``InlinePanel``; use ``DigitalFileInlinePanel("digital_files", ...)`` in the Record
-editor so each digital file row is a ``DigitalFileForm``.
-
-This module is imported from the body of ``catalog.models.DigitalFile``, so it must not
-import ``catalog.models`` at module level.
+``DigitalFileForm`` checks a digital file (through ``catalog.uploads``). Digital files are
+only edited inline in the Record editor, and Wagtail uses a model's ``base_form_class``
+only for top-level edit forms, not for the forms of an ``InlinePanel``: the Record editor
+uses ``DigitalFileInlinePanel("digital_files", ...)`` so each row is a ``DigitalFileForm``.
 """
 
 import os
@@ -19,9 +16,8 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import InlinePanel
 from wagtail.admin.panels.base import get_form_for_model
 
+from catalog.models import DigitalFormat
 from catalog.uploads import FileFacts, digital_file_inspect
-
-LINK = "link"  # DigitalFormat.LINK
 
 
 class DigitalFileForm(WagtailAdminModelForm):
@@ -36,7 +32,7 @@ class DigitalFileForm(WagtailAdminModelForm):
         declared_format = cleaned_data.get("format") if "format" in self.fields else self.instance.format
         if not declared_format:
             return cleaned_data  # the format field has its own error
-        if declared_format == LINK:
+        if declared_format == DigitalFormat.LINK:
             self._clean_link(cleaned_data)
         else:
             self._clean_file(cleaned_data, declared_format)
@@ -99,19 +95,18 @@ class DigitalFileForm(WagtailAdminModelForm):
 
 
 class DigitalFileInlinePanel(InlinePanel):
-    """An ``InlinePanel`` whose rows use the child model's ``base_form_class``
-    (``DigitalFileForm`` for ``DigitalFile``) instead of a plain ``WagtailAdminModelForm``."""
+    """An ``InlinePanel`` whose rows are ``DigitalFileForm`` instead of a plain
+    ``WagtailAdminModelForm``."""
 
     def get_form_options(self):
         options = super().get_form_options()
         model = self.db_field.related_model
-        form_class = getattr(model, "base_form_class", None) or DigitalFileForm
         defer_required_on_fields = self.child_edit_handler.get_form_options().get("defer_required_on_fields")
         formset_options = options["formsets"][self.relation_name]
         if defer_required_on_fields:
             formset_options["form"] = get_form_for_model(
-                model, form_class=form_class, defer_required_on_fields=defer_required_on_fields
+                model, form_class=DigitalFileForm, defer_required_on_fields=defer_required_on_fields
             )
         else:
-            formset_options["form"] = form_class
+            formset_options["form"] = DigitalFileForm
         return options

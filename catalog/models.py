@@ -269,8 +269,6 @@ class DigitalFile(Orderable):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    from catalog.forms import DigitalFileForm as base_form_class  # forms does not import models
-
     class Meta(Orderable.Meta):
         verbose_name = _("digital file")
         verbose_name_plural = _("digital files")

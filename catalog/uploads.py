@@ -8,9 +8,6 @@ good file it returns its MIME type, size, SHA-256, page count (PDF) and duration
 Durations are read only where it is cheap without new dependencies: WAV through the
 ``wave`` module (PCM only). MP3, M4A, OGG, MP4 and WebM durations stay empty; the
 librarian may type them in.
-
-This module imports ``catalog.models`` lazily: ``catalog.forms`` (which imports it) is
-loaded while ``catalog.models`` is still being defined.
 """
 
 import hashlib
@@ -30,6 +27,8 @@ from django.utils.translation import gettext_lazy as _
 import filetype
 import pypdfium2 as pdfium
 from PIL import Image
+
+from catalog.models import DigitalFormat
 
 HEAD_BYTES = 8192
 CHUNK_BYTES = 1024 * 1024
@@ -188,8 +187,6 @@ def _zip_type(fileobj, *, default: str) -> str:
 
 
 def _wrong_type(*, name: str, actual: str | None, declared_format: str) -> ValidationError:
-    from catalog.models import DigitalFormat
-
     if actual is None:
         description = _("a file of unknown type")
     else:
