@@ -8,12 +8,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from catalog.models import AccessLevel, DigitalFile, DigitalFormat
+from library_site.libraries.selectors import user_is_library_staff
 
 
 @dataclass(frozen=True)
@@ -24,15 +25,6 @@ class AccessDecision:
     allowed: bool
     reason: str
     status: int
-
-
-def user_is_library_staff(user) -> bool:
-    """Superusers, Django staff and members of any library's staff group."""
-    if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    if user.is_superuser or user.is_staff:
-        return True
-    return Group.objects.filter(user=user, library__isnull=False).exists()
 
 
 def digital_file_loan_check() -> Callable[..., bool] | None:

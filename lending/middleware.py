@@ -13,7 +13,7 @@ from django.contrib.auth import logout
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.selectors import user_is_library_staff
+from library_site.libraries.selectors import user_is_library_staff
 
 LAST_SEEN_KEY = "reader_last_seen"
 KIND_KEY = "reader_session"  # [user pk, whether the session is a reader's]

@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from catalog.models import Grade, Language, MaterialKind, Subject
-from catalog.selectors import user_is_library_staff
 from library_site.libraries.models import Library
+from library_site.libraries.selectors import user_is_library_staff
 from library_site.params import id_or_none, looks_like_number, parse_number
 from search.engines import search_engine
 from search.types import Access, SearchRequest, SearchResult, Sort

@@ -6,7 +6,7 @@ from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from catalog.selectors import user_is_library_staff
+from library_site.libraries.selectors import user_is_library_staff
 
 
 def two_factor_required(user) -> bool:

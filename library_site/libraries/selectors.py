@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db.models import QuerySet
 
 from .models import Library, OpeningHours, Weekday
@@ -19,8 +19,13 @@ class OpeningDay:
         return not self.periods
 
 
-def library_list_active() -> QuerySet[Library]:
-    return Library.objects.filter(is_active=True).select_related("site__root_page", "logo").order_by("kind", "name")
+def user_is_library_staff(user) -> bool:
+    """Superusers, Django staff and members of any library's staff group."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    return Group.objects.filter(user=user, library__isnull=False).exists()
 
 
 def library_list_for_user(*, user: AbstractBaseUser) -> QuerySet[Library]:
