@@ -82,26 +82,28 @@ def _rows(data: bytes) -> sources.Table:
     return sources.table_build(raw_rows, columns=CURRICULUM_COLUMNS)
 
 
-def curriculum_import(*, data: bytes, dry_run: bool = False) -> CurriculumReport:
-    report = CurriculumReport(dry_run=dry_run)
-    try:
-        table = _rows(data)
-    except sources.FileRefused as refusal:
-        report.errors.append(RowError(row=FILE_LEVEL, field=None, message=refusal.message))
-        return report
-    report.total = len(table.rows)
-    reference = Reference.load()
-    has_records = "record_codes" in table.labels
+# --- Validate ---------------------------------------------------------------------------
 
-    def error(line: int, key: str, message: str) -> None:
-        report.errors.append(RowError(row=line, field=table.labels.get(key), key=key, message=message))
 
+def _record_ids_by_code(table: sources.Table) -> dict[str, int]:
+    """Record ids by (upper-case) code, for every code the file names."""
     codes = {code.upper() for _line, values in table.rows for code in split_list(values.get("record_codes", ""))}
     record_ids: dict[str, int] = {}
     codes_list = sorted(codes)
     for start in range(0, len(codes_list), 500):
         record_ids.update(Record.objects.filter(code__in=codes_list[start : start + 500]).values_list("code", "pk"))
+    return record_ids
 
+
+def _lessons_validate(table: sources.Table, reference: Reference, report: CurriculumReport) -> list[_Lesson]:
+    """Every row checked (its errors go to ``report``), in file order: the lessons of the
+    rows without errors."""
+    has_records = "record_codes" in table.labels
+
+    def error(line: int, key: str, message: str) -> None:
+        report.errors.append(RowError(row=line, field=table.labels.get(key), key=key, message=message))
+
+    record_ids = _record_ids_by_code(table)
     lessons: list[_Lesson] = []
     seen: dict[tuple[int, int, int], int] = {}
     for line, values in table.rows:
@@ -147,71 +149,112 @@ def curriculum_import(*, data: bytes, dry_run: bool = False) -> CurriculumReport
             continue
         seen[identity] = line
         lessons.append(_Lesson(line, subject_id, grade_ids[0], number, title, ids))
+    return lessons
 
-    if report.errors:
-        return report
 
+# --- Plan --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What the write will do: lessons to create (with their file row), lessons whose
+    title changes, and record links to add and remove per existing lesson."""
+
+    to_create: list[tuple[LessonUnit, _Lesson]] = field(default_factory=list)
+    to_update: list[LessonUnit] = field(default_factory=list)
+    record_changes: list[tuple[int, set[int], set[int]]] = field(default_factory=list)  # lesson id, add, remove
+
+
+def _current_records(units: list[LessonUnit]) -> dict[int, set[int]]:
+    """The record ids linked to each of ``units`` now, by lesson id."""
+    current: dict[int, set[int]] = {}
+    through = LessonUnit.records.through
+    for lesson_id, record_id in through.objects.filter(lessonunit_id__in=[unit.pk for unit in units]).values_list(
+        "lessonunit_id", "record_id"
+    ):
+        current.setdefault(lesson_id, set()).add(record_id)
+    return current
+
+
+def _plan(lessons: list[_Lesson], *, has_records: bool, report: CurriculumReport) -> _Plan:
+    """Compare the lessons with the stored ones; count created, updated and unchanged
+    lessons in ``report``."""
     existing = {
         (lesson.subject_id, lesson.grade_id, lesson.number): lesson
         for lesson in LessonUnit.objects.filter(subject_id__in={lesson.subject_id for lesson in lessons})
     }
-    current_records: dict[int, set[int]] = {}
-    if has_records:
-        through = LessonUnit.records.through
-        for lesson_id, record_id in through.objects.filter(
-            lessonunit_id__in=[unit.pk for unit in existing.values()]
-        ).values_list("lessonunit_id", "record_id"):
-            current_records.setdefault(lesson_id, set()).add(record_id)
-
-    to_create: list[tuple[LessonUnit, _Lesson]] = []
-    to_update: list[LessonUnit] = []
-    record_changes: list[tuple[int, set[int], set[int]]] = []  # lesson id, add, remove
+    current_records = _current_records(list(existing.values())) if has_records else {}
+    plan = _Plan()
     for lesson in lessons:
         unit = existing.get((lesson.subject_id, lesson.grade_id, lesson.number))
         if unit is None:
             unit = LessonUnit(
                 subject_id=lesson.subject_id, grade_id=lesson.grade_id, number=lesson.number, title=lesson.title
             )
-            to_create.append((unit, lesson))
+            plan.to_create.append((unit, lesson))
             continue
         changed = False
         if unit.title != lesson.title:
             unit.title = lesson.title
-            to_update.append(unit)
+            plan.to_update.append(unit)
             changed = True
         if lesson.record_ids is not None:
             current = current_records.get(unit.pk, set())
             if current != lesson.record_ids:
-                record_changes.append((unit.pk, lesson.record_ids - current, current - lesson.record_ids))
+                plan.record_changes.append((unit.pk, lesson.record_ids - current, current - lesson.record_ids))
                 changed = True
         if changed:
             report.updated += 1
         else:
             report.unchanged += 1
-    report.created = len(to_create)
+    report.created = len(plan.to_create)
+    return plan
+
+
+# --- Write -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def _write(plan: _Plan) -> None:
+    to_create = plan.to_create
+    LessonUnit.objects.bulk_create([unit for unit, _lesson in to_create], batch_size=500)
+    LessonUnit.objects.bulk_update(plan.to_update, ["title"], batch_size=500)
+    if to_create and any(unit.pk is None for unit, _lesson in to_create):
+        ids = {
+            (unit.subject_id, unit.grade_id, unit.number): unit.pk
+            for unit in LessonUnit.objects.filter(subject_id__in={unit.subject_id for unit, _ in to_create})
+        }
+        for unit, _lesson in to_create:
+            unit.pk = ids[(unit.subject_id, unit.grade_id, unit.number)]
+    through = LessonUnit.records.through
+    links = [
+        through(lessonunit_id=unit.pk, record_id=record_id)
+        for unit, lesson in to_create
+        for record_id in sorted(lesson.record_ids or ())
+    ]
+    for lesson_id, added, removed in plan.record_changes:
+        links += [through(lessonunit_id=lesson_id, record_id=record_id) for record_id in sorted(added)]
+        if removed:
+            through.objects.filter(lessonunit_id=lesson_id, record_id__in=removed).delete()
+    through.objects.bulk_create(links, batch_size=500)
+
+
+def curriculum_import(*, data: bytes, dry_run: bool = False) -> CurriculumReport:
+    """Import a curriculum outline (see the module docstring): read → validate every row →
+    plan the changes → write them in one transaction, unless ``dry_run`` or any error."""
+    report = CurriculumReport(dry_run=dry_run)
+    try:
+        table = _rows(data)
+    except sources.FileRefused as refusal:
+        report.errors.append(RowError(row=FILE_LEVEL, field=None, message=refusal.message))
+        return report
+    report.total = len(table.rows)
+    lessons = _lessons_validate(table, Reference.load(), report)
+    if report.errors:
+        return report
+    plan = _plan(lessons, has_records="record_codes" in table.labels, report=report)
     if dry_run:
         return report
-
-    with transaction.atomic():
-        LessonUnit.objects.bulk_create([unit for unit, _lesson in to_create], batch_size=500)
-        LessonUnit.objects.bulk_update(to_update, ["title"], batch_size=500)
-        if to_create and any(unit.pk is None for unit, _lesson in to_create):
-            ids = {
-                (unit.subject_id, unit.grade_id, unit.number): unit.pk
-                for unit in LessonUnit.objects.filter(subject_id__in={unit.subject_id for unit, _ in to_create})
-            }
-            for unit, _lesson in to_create:
-                unit.pk = ids[(unit.subject_id, unit.grade_id, unit.number)]
-        through = LessonUnit.records.through
-        links = [
-            through(lessonunit_id=unit.pk, record_id=record_id)
-            for unit, lesson in to_create
-            for record_id in sorted(lesson.record_ids or ())
-        ]
-        for lesson_id, added, removed in record_changes:
-            links += [through(lessonunit_id=lesson_id, record_id=record_id) for record_id in sorted(added)]
-            if removed:
-                through.objects.filter(lessonunit_id=lesson_id, record_id__in=removed).delete()
-        through.objects.bulk_create(links, batch_size=500)
+    _write(plan)
     report.committed = True
     return report
