@@ -37,13 +37,3 @@ def isbn_normalise(value: str) -> str:
             raise ValidationError(_("ISBN %(isbn)s has a wrong check digit."), params={"isbn": value})
         return raw
     raise ValidationError(_("%(isbn)s is not an ISBN: expected 10 or 13 digits."), params={"isbn": value})
-
-
-def isbn13_to_isbn10(isbn13: str) -> str | None:
-    """The ISBN-10 form of a 978- ISBN-13 (979- ones have none)."""
-    if not isbn13.startswith("978"):
-        return None
-    body = isbn13[3:12]
-    total = sum((10 - i) * int(ch) for i, ch in enumerate(body))
-    check = (11 - total % 11) % 11
-    return body + ("X" if check == 10 else str(check))

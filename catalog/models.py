@@ -84,10 +84,6 @@ class MaterialKind(models.TextChoices):
     ELEARNING_LECTURE = "elearning_lecture", _("E-learning lecture")
     ONLINE_LESSON = "online_lesson", _("Online lesson")
 
-    @classmethod
-    def digital(cls) -> set[str]:
-        return set(cls.values) - {cls.PRINTED_BOOK}
-
 
 class AccessLevel(models.TextChoices):
     PUBLIC = "public", _("Everyone")
@@ -175,10 +171,6 @@ class Record(TimestampedModel, ClusterableModel):
     @property
     def is_withdrawn(self) -> bool:
         return self.withdrawn_at is not None
-
-    @property
-    def is_digital(self) -> bool:
-        return self.kind in MaterialKind.digital()
 
     @cached_property
     def first_author(self) -> str:

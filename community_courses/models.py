@@ -536,10 +536,6 @@ class SurveyResponse(models.Model):
     def __str__(self):
         return f"{self.course_id} · {self.phase} · #{self.pk}"
 
-    @property
-    def is_anonymous(self) -> bool:
-        return self.enrolment_id is None
-
 
 class LearningNeed(models.Model):
     """One answer to a centre's public learning-needs survey ("cần gì học nấy"). No name

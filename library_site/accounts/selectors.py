@@ -3,8 +3,7 @@
 from django.conf import settings
 
 from django_otp import user_has_device
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_static.models import StaticToken
 
 from library_site.libraries.selectors import user_is_library_staff
 
@@ -25,13 +24,5 @@ def two_factor_enabled(user) -> bool:
     return user.is_authenticated and user_has_device(user, confirmed=True)
 
 
-def totp_device_confirmed(user) -> TOTPDevice | None:
-    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
-
-
 def backup_codes_remaining(user) -> int:
     return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
-
-
-def backup_device(user) -> StaticDevice | None:
-    return StaticDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()

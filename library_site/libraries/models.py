@@ -66,10 +66,6 @@ class LibraryKind(models.TextChoices):
     COMMUNITY_LEARNING_CENTRE = "community_learning_centre", _("Community learning centre (TTHTCĐ)")
     PUBLIC_LIBRARY = "public_library", _("Public library")
 
-    @classmethod
-    def schools(cls) -> set[str]:
-        return {cls.PRESCHOOL, cls.PRIMARY, cls.LOWER_SECONDARY, cls.UPPER_SECONDARY}
-
 
 library_code_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
@@ -197,10 +193,6 @@ class Library(TimestampedModel, ClusterableModel):
     def reader_retention(self) -> int:
         """Days this library keeps the personal data of a reader who left."""
         return self.reader_retention_days or settings.READER_RETENTION_DAYS
-
-    @property
-    def is_school(self) -> bool:
-        return self.kind in LibraryKind.schools()
 
     @property
     def full_address(self) -> str:
