@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy
 
 from wagtail.permissions import policy_registry
 
+from catalog.exporting import catalog_export
+from catalog.importing import catalog_import_template
 from library_site.libraries.forms import library_field_for_user, upload_size_check
 from library_site.libraries.selectors import library_list_for_user
 from library_site.params import parse_id
@@ -78,8 +80,6 @@ def import_start_view(request):
 
 
 def import_template_view(request, format):
-    from catalog.importing import catalog_import_template
-
     _require_catalog_access(request)
     if format not in {"csv", "xlsx"}:
         raise PermissionDenied
@@ -117,8 +117,6 @@ class ExportForm(forms.Form):
 
 
 def export_view(request):
-    from catalog.exporting import catalog_export
-
     _require_catalog_access(request)
     form = ExportForm(request.GET or None)
     if request.GET and form.is_valid():

@@ -8,6 +8,7 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self):
+        # Imported here, not at the top: these modules load models, which need the app registry.
         from wagtail.permissions import register_permission_policy
 
         from . import receivers

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from django_tasks import task
 
+from catalog.importing import catalog_import
 from catalog.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -15,8 +16,6 @@ logger = logging.getLogger(__name__)
 def catalog_import_run(job_id: int) -> str:
     """Preview (validate only) or commit the file of an ``ImportJob``, recording progress
     on the job row so the admin page can show it."""
-    from catalog.importing import catalog_import
-
     job = ImportJob.objects.select_related("library", "user").get(pk=job_id)
     ImportJob.objects.filter(pk=job_id).update(status=ImportJob.Status.RUNNING, processed=0, error="")
 

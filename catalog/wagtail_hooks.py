@@ -10,6 +10,7 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList, TabbedInterface
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.widgets import Button
+from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -185,10 +186,11 @@ def catalog_tools_menu_item():
 
 @hooks.register("register_snippet_listing_buttons")
 def record_withdraw_button(snippet, user, next_url=None):
-    if isinstance(snippet, Record) and snippet.withdrawn_at is None:
-        from wagtail.permissions import policy_registry
-
-        if policy_registry.get_by_type(Record).user_has_permission_for_instance(user, "change", snippet):
-            yield Button(
-                _("Withdraw"), reverse("catalog_record_withdraw", args=[snippet.pk]), icon_name="cross", priority=50
-            )
+    if (
+        isinstance(snippet, Record)
+        and snippet.withdrawn_at is None
+        and policy_registry.get_by_type(Record).user_has_permission_for_instance(user, "change", snippet)
+    ):
+        yield Button(
+            _("Withdraw"), reverse("catalog_record_withdraw", args=[snippet.pk]), icon_name="cross", priority=50
+        )

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from library_site.spreadsheets import wagtail_exports_escape
+
 
 class LibrariesConfig(AppConfig):
     name = "library_site.libraries"
@@ -8,6 +10,4 @@ class LibrariesConfig(AppConfig):
     verbose_name = _("Libraries")
 
     def ready(self):
-        from library_site.spreadsheets import wagtail_exports_escape
-
         wagtail_exports_escape()
