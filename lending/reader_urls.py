@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import reader_views
+from lending.views import reader as reader_views
 
 app_name = "reader"
 

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from lending import kiosk_views
+from lending.views import kiosk
 
 app_name = "lending"
 
 urlpatterns = [
-    path("kiosk/", kiosk_views.kiosk_view, name="kiosk"),
-    path("kiosk/start/", kiosk_views.kiosk_start_view, name="kiosk_start"),
+    path("kiosk/", kiosk.kiosk_view, name="kiosk"),
+    path("kiosk/start/", kiosk.kiosk_start_view, name="kiosk_start"),
 ]

@@ -50,12 +50,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from catalog.models import Copy
-from library_site.libraries.models import Library
-from library_site.middleware import allow_features
-from library_site.params import id_or_none
-
-from .card_codes import looks_like_payload
-from .kiosk import (
+from lending.card_codes import looks_like_payload
+from lending.kiosk import (
     KIOSK_COOKIE,
     SESSION_KEY,
     Kiosk,
@@ -69,10 +65,13 @@ from .kiosk import (
     kiosk_scans_locked,
     kiosk_visit,
 )
-from .models import Loan, Membership
-from .services.holds import hold_for_copy
-from .services.loans import LoanRefused, loan_create, loan_renew, loan_return
-from .services.scan import ScanResult, card_scan, scan_text_clean
+from lending.models import Loan, Membership
+from lending.services.holds import hold_for_copy
+from lending.services.loans import LoanRefused, loan_create, loan_renew, loan_return
+from lending.services.scan import ScanResult, card_scan, scan_text_clean
+from library_site.libraries.models import Library
+from library_site.middleware import allow_features
+from library_site.params import id_or_none
 
 OUTCOME_KEY = "kiosk_outcome"
 MODES = ("borrow", "return")

@@ -20,15 +20,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Copy, CopyStatus
+from lending.card_codes import looks_like_payload
+from lending.models import Hold, HoldStatus, Loan, Membership
+from lending.services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
+from lending.services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
+from lending.services.personal_data import personal_data_view_log
+from lending.services.scan import card_scan, scan_text_clean
 from library_site.libraries.selectors import library_list_for_user
 from library_site.params import parse_id
-
-from .card_codes import looks_like_payload
-from .models import Hold, HoldStatus, Loan, Membership
-from .services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
-from .services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
-from .services.personal_data import personal_data_view_log
-from .services.scan import card_scan, scan_text_clean
 
 SESSION_KEY = "desk"
 

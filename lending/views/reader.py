@@ -19,6 +19,8 @@ from django.utils.translation import gettext_lazy
 from catalog.models import DigitalFile, Record
 from catalog.selectors import record_visible_to
 from lending.auth import MUST_SET_PASSWORD
+from lending.card_render import card_png
+from lending.data_export import reader_data_json, reader_data_pdf
 from lending.middleware import reader_session_start
 from lending.models import Card, DigitalHold, DigitalLoan, ErasureStatus, Hold, Loan, MembershipStatus, Reader
 from lending.selectors import reader_circulation_summary, record_for_reader
@@ -140,8 +142,6 @@ def card_view(request):
 
 @login_required(login_url="reader:login")
 def card_image_view(request, pk):
-    from lending.card_render import card_png
-
     reader = _reader_of(request)
     card = get_object_or_404(Card.objects.select_related("membership__library", "reader"), pk=pk, reader=reader)
     if card.revoked_at:
@@ -299,8 +299,6 @@ def my_data_view(request):
 
 @login_required(login_url="reader:login")
 def my_data_download_view(request, fmt: str):
-    from lending.data_export import reader_data_json, reader_data_pdf
-
     reader = _data_page_reader(request)
     if reader is None:
         return redirect("reader:set_password")
