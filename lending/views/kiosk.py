@@ -49,7 +49,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from catalog.models import Copy
 from lending.card_codes import looks_like_payload
 from lending.kiosk import (
     KIOSK_COOKIE,
@@ -68,7 +67,7 @@ from lending.kiosk import (
 from lending.models import Loan, Membership
 from lending.services.holds import hold_for_copy
 from lending.services.loans import LoanRefused, loan_create, loan_renew, loan_return
-from lending.services.scan import ScanResult, card_scan, scan_text_clean
+from lending.services.scan import ScanResult, card_scan, scan_lookup, scan_text_clean
 from library_site.libraries.models import Library
 from library_site.middleware import allow_features
 from library_site.params import id_or_none
@@ -219,9 +218,12 @@ def _act(request: HttpRequest, kiosk: Kiosk, state: dict, timed_out: bool) -> Ht
 
 def _scan(kiosk: Kiosk, state: dict, code: str) -> tuple[dict, tuple[str, str]]:
     accept_numbers = kiosk_accepts_card_numbers()
-    if not state.get("membership") or looks_like_payload(code):
+    if not state.get("membership"):  # no reader yet: a card
         return _card(kiosk, state, code, accept_numbers)
-    copy = Copy.objects.filter(barcode=code.upper(), library=kiosk.library).select_related("record").first()
+    scanned = scan_lookup(code=code, library=kiosk.library)
+    if scanned.is_card:
+        return _card(kiosk, state, code, accept_numbers)
+    copy = scanned.copy
     if copy is None:
         if accept_numbers:  # perhaps another reader's card number
             return _card(kiosk, state, code, accept_numbers)
