@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 import qrcode
 from qrcode.image.svg import SvgPathImage
 
-from lending.kiosk_views import kiosk_from_request, kiosk_membership
+from lending.kiosk import kiosk_from_request, kiosk_membership
 from lending.services.readers import reader_account_ensure
 from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_ids_for_user

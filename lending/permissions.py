@@ -64,7 +64,7 @@ class CirculationRecordPolicy(LibraryOwnedPermissionPolicy):
 class ErasureRequestPermissionPolicy(LibraryOwnedPermissionPolicy):
     """An erasure request is seen by the staff of every library where its reader is a
     member, and only there. In the admin it is read-only: it is decided through
-    ``lending.admin_views.erasure_request_decide_view`` (the services), never edited."""
+    ``lending.views.admin.erasure_request_decide_view`` (the services), never edited."""
 
     def __init__(self, model):
         super().__init__(model, library_field="reader__memberships__library", read_scoped=True)

@@ -28,7 +28,6 @@ from library_site.libraries.admin_views import (
     ScopedSnippetViewSet,
 )
 
-from . import admin_views, desk_views, presence_views
 from .models import (
     ClosedDay,
     ErasureRequest,
@@ -44,6 +43,9 @@ from .models import (
 from .permissions import personal_data_models
 from .services import presence
 from .services.personal_data import EXPORT_ACTION, VIEW_ACTION, personal_data_view_log, personal_data_view_log_many
+from .views import admin as admin_views
+from .views import desk as desk_views
+from .views import presence as presence_views
 
 
 class ViewLoggedMixin:
@@ -200,7 +202,7 @@ class ReaderViewSet(PersonalDataViewSet):
 
 class ErasureRequestViewSet(ScopedSnippetViewSet):
     """Readers' erasure requests, for the staff of the reader's libraries (read-only:
-    decided on the decision screen, ``admin_views.erasure_request_decide_view``)."""
+    decided on the decision screen, ``lending.views.admin.erasure_request_decide_view``)."""
 
     model = ErasureRequest
     icon = "bin"

@@ -16,9 +16,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("healthz", portal_views.healthz, name="healthz"),
-    path("ban-doc/", include("lending.reader_urls")),
     path("catalog/", include("catalog.urls")),
-    path("lending/", include("lending.urls")),
+    path("", include("lending.urls")),  # /ban-doc/ (readers), /lending/kiosk/, /tim-kiem/tai-lieu/<pk>/
     path("hoc-tap/", include("community_courses.urls")),
     path("", include("search.urls")),  # /tim-kiem/ (online catalog) and /api/search/
 ]

@@ -57,7 +57,7 @@ def search_api(request):
                         for a in hit.availability
                     ],
                     "has_digital": hit.has_digital,
-                    "url": reverse("search:record", args=[hit.id]),
+                    "url": reverse("lending:public_record", args=[hit.id]),
                 }
                 for hit in result.hits
             ],

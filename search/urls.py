@@ -8,7 +8,6 @@ from search import api, views
 opac_patterns = (
     [
         path("", views.search_view, name="results"),
-        path("tai-lieu/<int:pk>/", views.record_view, name="record"),
     ],
     "search",
 )

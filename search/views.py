@@ -1,6 +1,8 @@
-"""The online catalog (OPAC) on every portal: the results page and a record's public
-page. Both work without JavaScript (plain GET forms and links); ``search.js`` adds
-autocomplete and applies facets in place, announcing the new count to screen readers.
+"""The online catalog (OPAC) on every portal: the results page. It works without
+JavaScript (plain GET forms and links); ``search.js`` adds autocomplete and applies
+facets in place, announcing the new count to screen readers. Each hit links to the
+record's public page, ``/tim-kiem/tai-lieu/<pk>/`` (``lending:public_record``: it shows
+availability, which lending knows, and search imports nothing from lending).
 
 The portal's library comes from ``?thu-vien=<code>`` (the header's search box on a portal
 sends it; portals are also served by path on the city host) or from the Site answering
@@ -10,8 +12,6 @@ that library unless the reader picks "all libraries" (``scope=all``)."""
 from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
-from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,8 +19,7 @@ from django.utils.translation import gettext as _
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from catalog.models import AccessLevel, Record
-from catalog.selectors import digital_file_access, record_visible_to
+from catalog.models import AccessLevel
 from library_site.libraries.models import Library
 from search.engines import EngineUnavailable
 from search.selectors import (
@@ -155,7 +154,7 @@ def search_view(request):
         item["availability"] = sorted(
             item["hit"].availability, key=lambda a: (library is None or a.library_id != library.pk, a.library_name)
         )
-        item["url"] = reverse("search:record", args=[item["hit"].id]) + (
+        item["url"] = reverse("lending:public_record", args=[item["hit"].id]) + (
             f"?{urlencode({LIBRARY_PARAM: library.code})}" if library else ""
         )
     scope = params.get("scope") or SCOPE_HERE
@@ -212,39 +211,3 @@ def search_view(request):
         ),
     )
     return TemplateResponse(request, "search/search_results.html", context, status=status)
-
-
-def record_view(request, pk):
-    """/tim-kiem/tai-lieu/<pk>/: a record's public page — details, copies per library,
-    digital files and who may open them, and the way to hold or borrow it. Records the
-    visitor may not see are not found (their titles are not shown either)."""
-    from lending.selectors import record_availability
-
-    library = portal_library(request)
-    record = get_object_or_404(
-        Record.objects.filter(withdrawn_at__isnull=True).select_related("library", "cover"), pk=pk
-    )
-    if not record_visible_to(user=request.user, record=record):
-        raise Http404(_("No such record."))
-    availability = sorted(
-        record_availability(record=record),
-        key=lambda row: (library is None or row.library_id != library.pk, row.library_name),
-    )
-    files = [
-        {"file": digital_file, "access": digital_file_access(user=request.user, digital_file=digital_file)}
-        for digital_file in record.digital_files.all()
-    ]
-    context = portal_context(library)
-    context.update(
-        record=record,
-        contributors=list(record.contributors.all()),
-        subjects=list(record.subjects.all()),
-        grades=list(record.grades.all()),
-        availability=availability,
-        files=files,
-        reader_url=reverse("reader:record", args=[record.pk]),
-        back_url=reverse("search:results") + (f"?{urlencode({LIBRARY_PARAM: library.code})}" if library else ""),
-        library_param=LIBRARY_PARAM,
-        autocomplete_url=reverse("search_api:autocomplete"),
-    )
-    return TemplateResponse(request, "search/record_detail.html", context)

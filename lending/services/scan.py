@@ -1,6 +1,8 @@
-"""What the desk learns from a scanned reader card.
+"""What the desk and the kiosk learn from a scanned code: ``scan_lookup`` tells a reader
+card's QR code from a copy's barcode (both scan into the same field), ``card_scan`` checks
+a reader card.
 
-Two kinds of scan are accepted:
+Two kinds of card scan are accepted:
 
 - the **QR code** (``lending.card_codes``): the tamper-proof path. The payload carries
   the reader's ID and the card serial under a MAC, so an altered or home-made code is
@@ -35,6 +37,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from catalog.models import Copy
 from lending.card_codes import CardCodeError, card_payload_parse, looks_like_payload
 from lending.models import Card, CardRevocation, Membership, MembershipStatus, Reader
 from library_site.libraries.models import Library
@@ -58,6 +61,28 @@ class ScanResult:
     card: Card | None = None
     # The library that issued a card refused as another library's ("other_library").
     issuing_library: Library | None = None
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    """What a code scanned at a library's desk or kiosk is: a reader card's QR code
+    (``is_card``), the barcode of one of the library's copies (``copy``, with its
+    record), or neither (perhaps a card number: ``card_scan`` tells)."""
+
+    code: str
+    copy: Copy | None = None
+    is_card: bool = False
+
+
+def scan_lookup(*, code: str, library: Library, cards: bool = True) -> ScannedCode:
+    """Whether ``code`` (cleaned by ``scan_text_clean``) is a reader card's QR code or a
+    copy of ``library``, the one lookup of the desk and the kiosk. A QR payload is never
+    a copy; with ``cards=False`` (only copies are scanned, as when returning) every code
+    is looked up as a copy barcode. Barcodes are matched in upper case."""
+    if cards and looks_like_payload(code):
+        return ScannedCode(code=code, is_card=True)
+    copy = Copy.objects.filter(barcode=code.upper(), library=library).select_related("record").first()
+    return ScannedCode(code=code, copy=copy)
 
 
 def card_scan(*, text: str, library: Library | None = None, today: datetime.date | None = None) -> ScanResult:

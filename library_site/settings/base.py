@@ -145,7 +145,7 @@ WAGTAILADMIN_LOGIN_URL = "wagtailadmin_login"
 OTP_REQUIRED_FOR_SUPERUSERS = env_bool("OTP_REQUIRED_FOR_SUPERUSERS", True)
 OTP_REQUIRED_FOR_STAFF = env_bool("OTP_REQUIRED_FOR_STAFF", False)
 # URL prefixes that need the second step (staff screens showing personal data).
-OTP_PROTECTED_PATH_PREFIXES = ["/admin/", "/django-admin/", "/lending/scan/", "/lending/kiosk/start/"]
+OTP_PROTECTED_PATH_PREFIXES = ["/admin/", "/django-admin/", "/lending/kiosk/start/"]
 # Wrong codes allowed in one sign-in before the session is signed out; the device itself
 # also waits 1, 2, 4, 8… seconds after each wrong code (django-otp's throttling).
 OTP_MAX_FAILURES = env_int("OTP_MAX_FAILURES", 5)

@@ -24,7 +24,6 @@ VERIFY = "/admin/two-factor/verify/"
 INDEX = "/admin/two-factor/"
 BACKUP_CODES = "/admin/two-factor/backup-codes/"
 DESK = "/admin/desk/"
-SCAN = "/lending/scan/"
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
@@ -63,16 +62,16 @@ def _to(url: str, next_url: str) -> str:
 # --- the gate ---------------------------------------------------------------------------
 
 
-def test_superuser_without_device_is_sent_to_setup_from_admin_desk_and_scanner(client, required, superuser):
+def test_superuser_without_device_is_sent_to_setup_from_admin_and_desk(client, required, superuser):
     client.force_login(superuser)
-    for url in ("/admin/", DESK, "/admin/snippets/lending/reader/", "/admin/users/", SCAN):
+    for url in ("/admin/", DESK, "/admin/snippets/lending/reader/", "/admin/users/"):
         response = client.get(url)
         assert response.status_code == 302, url
         assert response["Location"] == _to(SETUP, url)
     assert client.get(SETUP).status_code == 200
     # A form posted before the step changes nothing.
     assert client.post(DESK, {"code": "CK000001"}).status_code == 403
-    response = client.post(SCAN, {"code": "x"}, HTTP_ACCEPT="application/json")
+    response = client.post(DESK, {"code": "x"}, HTTP_ACCEPT="application/json")  # the desk's script
     assert response.status_code == 403
     assert response.json()["reason"] == "two_factor"
     # Nor may the half-signed-in user reach the code step without a device.
@@ -96,7 +95,7 @@ def test_reader_public_and_kiosk_pages_are_unaffected(client, required, superuse
     # A signed-in reader (readers have no device and no admin access) is never sent to a step.
     reader_client = client.__class__()
     reader_client.force_login(reader_account_ensure(reader=reader))
-    for url in ("/ban-doc/the/", "/ban-doc/muon/", "/tim-kiem/", "/admin/", SCAN):
+    for url in ("/ban-doc/the/", "/ban-doc/muon/", "/tim-kiem/", "/admin/", DESK):
         assert not _gated(reader_client.get(url)), url
 
 
@@ -111,7 +110,7 @@ def test_librarian_without_device_is_not_forced_unless_staff_rule(client, requir
 def test_librarian_with_device_must_type_the_code(client, librarian, no_throttle):
     device = _device(librarian)
     client.force_login(librarian)
-    for url in (DESK, "/admin/", SCAN):
+    for url in (DESK, "/admin/"):
         assert client.get(url)["Location"] == _to(VERIFY, url)
     # The setup page is no way around the code step.
     assert client.get(SETUP)["Location"] == _to(VERIFY, SETUP)
@@ -125,7 +124,6 @@ def test_librarian_with_device_must_type_the_code(client, librarian, no_throttle
     assert response.status_code == 302
     assert response["Location"] == DESK
     assert client.get(DESK).status_code == 200
-    assert client.get(SCAN).status_code == 200
 
 
 def test_verify_refuses_an_outside_next_url(client, librarian):

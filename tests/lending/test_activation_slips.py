@@ -8,9 +8,10 @@ from wagtail.models import ModelLogEntry
 import pypdf
 import pytest
 
-from lending import admin_views, tasks
+from lending import tasks
 from lending.models import CardBatch, MembershipStatus, PersonalDataLogEntry, Reader
 from lending.services.readers import reader_account_ensure
+from lending.views import admin as admin_views
 from tests.factories.lending import MembershipFactory, ReaderFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,7 +9,7 @@ import pytest
 
 from catalog.models import CopyStatus
 from lending.card_codes import card_payload
-from lending.kiosk_views import COOKIE_SALT, KIOSK_COOKIE, SESSION_KEY
+from lending.kiosk import COOKIE_SALT, KIOSK_COOKIE, SESSION_KEY
 from lending.models import Loan
 from lending.services.loans import loan_create, loan_return
 from lending.services.readers import reader_account_ensure

@@ -1,8 +1,6 @@
 import datetime
-import json
 
-from django.test import Client, override_settings
-from django.urls import reverse
+from django.test import override_settings
 from django.utils import translation
 
 import pytest
@@ -10,15 +8,13 @@ import zxingcpp
 
 from lending.card_codes import card_payload
 from lending.card_render import card_image
-from lending.models import Card, Membership, MembershipStatus, Reader, ReaderCategory
+from lending.models import Card, MembershipStatus, Reader, ReaderCategory
 from lending.services.cards import card_issue
 from lending.services.scan import card_scan
 from tests.factories.lending import MembershipFactory
-from tests.factories.libraries import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SCAN = "/lending/scan/"
 TODAY = datetime.date(2026, 10, 1)
 
 
@@ -170,127 +166,3 @@ def test_garbage_is_unreadable(text, reader_card):
 
     assert (result.ok, result.reason, result.reader) == (False, "unreadable", None)
     assert result.message
-
-
-# --- the endpoint ---------------------------------------------------------------------
-
-
-def test_staff_scan_gets_the_reader_as_json(client, librarian, reader, reader_card):
-    client.force_login(librarian)
-
-    response = client.post(SCAN, {"code": card_payload(reader_card) + "\r\n"})
-
-    assert reverse("lending:scan") == SCAN
-    assert response.status_code == 200
-    answer = response.json()
-    assert answer["ok"] is True
-    assert answer["reason"] is None
-    assert answer["message"]
-    assert answer["reader"] == {
-        "name": "Trần Minh Anh",
-        "id": "7900012345",
-        "class": "7A3",
-        "category": str(Membership(category=ReaderCategory.STUDENT).get_category_display()),
-        "library": "Thư viện Trường THCS Cầu Kiệu",
-    }
-
-
-def test_a_refusal_is_a_200_json_with_the_reason_and_message(client, librarian, reader_suspended, reader_card):
-    client.force_login(librarian)
-
-    response = client.post(SCAN, json.dumps({"code": reader_card.number}), content_type="application/json")
-
-    assert response.status_code == 200
-    answer = response.json()
-    assert (answer["ok"], answer["reason"]) == (False, "suspended")
-    assert answer["reader"]["name"] == "Trần Minh Anh"
-    assert answer["message"]
-
-
-def test_the_desk_is_at_the_staff_members_library(client, other_librarian, reader_card):
-    client.force_login(other_librarian)
-
-    answer = client.post(SCAN, {"code": card_payload(reader_card)}).json()
-
-    assert answer["reason"] == "other_library"
-
-
-def test_staff_of_several_libraries_choose_theirs(client, librarian, other_library, reader_card):
-    librarian.groups.add(other_library.staff_group)
-    client.force_login(librarian)
-
-    unchosen = client.post(SCAN, {"code": card_payload(reader_card)})
-    here = client.post(SCAN, {"code": card_payload(reader_card), "library": "thcs-cau-kieu"})
-    there = client.post(SCAN, {"code": card_payload(reader_card), "library": other_library.code})
-
-    assert unchosen.status_code == 400
-    assert unchosen.json()["reason"] == "library_required"
-    assert here.json()["ok"] is True
-    assert there.json()["reason"] == "other_library"
-
-
-def test_staff_cannot_scan_for_a_library_they_do_not_work_for(client, librarian, other_library, reader_card):
-    client.force_login(librarian)
-
-    response = client.post(SCAN, {"code": card_payload(reader_card), "library": other_library.code})
-
-    assert response.status_code == 403
-    assert response.json()["ok"] is False
-
-
-def test_anonymous_scan_is_refused_with_json(client, reader_card):
-    response = client.post(SCAN, {"code": card_payload(reader_card)})
-
-    assert response.status_code == 403
-    assert response["Content-Type"] == "application/json"
-    answer = response.json()
-    assert (answer["ok"], answer["reason"], answer["reader"]) == (False, "forbidden", None)
-    assert answer["message"]
-
-
-def test_a_signed_in_reader_is_not_desk_staff(client, reader_card):
-    account = UserFactory(username="hocsinh")
-    client.force_login(account)
-
-    response = client.post(SCAN, {"code": card_payload(reader_card)})
-
-    assert response.status_code == 403
-    assert response.json()["reader"] is None
-
-
-def test_superuser_scans_city_wide(client, superuser, resident):
-    client.force_login(superuser)
-
-    answer = client.post(SCAN, {"code": card_payload(resident.cards.get())}).json()
-
-    assert answer["ok"] is True
-
-
-def test_csrf_stays_on(librarian, reader_card):
-    browser = Client(enforce_csrf_checks=True)
-    browser.force_login(librarian)
-
-    without_token = browser.post(SCAN, {"code": card_payload(reader_card)})
-    page = browser.get(SCAN)
-    token = browser.cookies["csrftoken"].value
-    with_token = browser.post(SCAN, {"code": card_payload(reader_card)}, headers={"X-CSRFToken": token})
-
-    assert without_token.status_code == 403
-    assert without_token.json()["reason"] == "csrf"
-    assert page.status_code == 200
-    assert with_token.status_code == 200
-    assert with_token.json()["ok"] is True
-
-
-def test_a_request_without_a_code_is_a_bad_request(client, librarian):
-    client.force_login(librarian)
-
-    assert client.post(SCAN, {}).status_code == 400
-    assert client.post(SCAN, "{not json", content_type="application/json").status_code == 400
-
-
-def test_anonymous_desk_page_asks_to_sign_in(client):
-    response = client.get(SCAN)
-
-    assert response.status_code == 302
-    assert response["Location"].startswith("/admin/login/?next=/lending/scan/")

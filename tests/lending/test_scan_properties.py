@@ -1,5 +1,4 @@
-"""Property tests of every view that takes a scanned code (``/lending/scan/`` has its
-own in ``tests/site/test_bad_input_properties.py``): the circulation desk (scan, checkout
+"""Property tests of every view that takes a scanned code: the circulation desk (scan, checkout
 and return modes, JSON and plain form posts), the self-service kiosk (card and copy
 scans, renew) and the course kiosk's join form. Whatever is scanned or typed, the answer
 is a decision — never a server error — with a message the person at the screen can read,

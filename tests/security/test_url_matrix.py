@@ -228,7 +228,6 @@ def test_the_matrix_covers_the_generated_admin_views():
         f"/admin/readers/cards/{FOREIGN_PK}/",
         f"/admin/readers/cards/{FOREIGN_PK}/download/",
         "/admin/reports/site-history/",
-        "/lending/scan/",
         f"/ban-doc/tai-lieu/{FOREIGN_PK}/",
         f"/admin/snippets/lending/erasurerequest/inspect/{FOREIGN_PK}/",
         f"/admin/readers/erasure/{FOREIGN_PK}/",

@@ -129,43 +129,6 @@ def test_the_desk_refuses_a_loan_that_is_no_id(client, librarian, reader_card, r
     assert Loan.objects.get().returned_at is None
 
 
-# --- The desk's card scan (JSON) ------------------------------------------------------------
-
-
-@pytest.mark.parametrize("value", ["²", "9" * 20, "9" * 5000, "١٢"])
-def test_the_card_scan_refuses_a_library_id_that_is_no_id(client, librarian, reader_card, value):
-    client.force_login(librarian)
-
-    response = client.post("/lending/scan/", {"code": reader_card.number, "library": value})
-
-    assert response.status_code == 400
-    answer = response.json()
-    assert answer["ok"] is False
-    assert answer["reason"] == "bad_request"
-    assert answer["message"].startswith("library must be")
-
-
-@pytest.mark.parametrize("value", ["-1", "1e3", "abc"])
-def test_the_card_scan_reads_other_library_values_as_codes_it_does_not_know(client, librarian, reader_card, value):
-    client.force_login(librarian)
-
-    response = client.post("/lending/scan/", {"code": reader_card.number, "library": value})
-
-    assert response.status_code == 403
-    assert response.json()["message"] == "You do not work for this library."
-
-
-def test_the_card_scan_refuses_a_huge_json_number(client, librarian, reader_card):
-    client.force_login(librarian)
-
-    response = client.post(
-        "/lending/scan/", {"code": reader_card.number, "library": 10**30}, content_type="application/json"
-    )
-
-    assert response.status_code == 400
-    assert response.json()["message"].startswith("library must be between 1 and")
-
-
 # --- The reader's pages ------------------------------------------------------------------------
 
 

@@ -70,21 +70,6 @@ def test_the_desk_page_works_under_the_admin_policy(client, librarian):
     assert "camera=()" in response["Permissions-Policy"]
 
 
-def test_the_card_scan_page_inline_script_and_style_carry_the_nonce(client, librarian):
-    client.force_login(librarian)
-
-    response = client.get("/lending/scan/")
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    nonce = nonce_of(response)
-    scripts, styles = INLINE_SCRIPT.findall(html), INLINE_STYLE.findall(html)
-    assert scripts
-    assert styles
-    assert all(f'nonce="{nonce}"' in attributes for attributes in scripts + styles)
-    assert ' style="' not in html  # style attributes cannot carry a nonce
-
-
 def test_the_reader_card_page_has_no_inline_code_without_the_nonce(client, reader, reader_card):
     client.force_login(reader_account_ensure(reader=reader))
 

@@ -1,4 +1,4 @@
-/* The self-service kiosk (lending/kiosk_views.py). The page works without this script:
+/* The self-service kiosk (lending/views/kiosk.py). The page works without this script:
  * every scan is a form post. The script adds what a kiosk wants on top:
  * - the scan field keeps the focus, so a USB or Bluetooth scanner always types into it;
  * - a short tone for each answer (high: done, low: refused);

@@ -1,7 +1,11 @@
-"""Pages of a signed-in reader: sign in with the card ID, choose a password, see the
-card (full screen for the desk's scanner) and download it; loans, holds, digital loans
-and history; one title's availability, with a hold or a digital loan; their personal
-data (download as JSON or PDF, ask for erasure: Decree 13/2023/NĐ-CP)."""
+"""A record's page for everyone, in the online catalog (details, copies per library,
+digital files, and the way to the reader's page of the title), then the pages of a
+signed-in reader: sign in with the card ID, choose a password, see the card (full screen
+for the desk's scanner) and download it; loans, holds, digital loans and history; one
+title's availability, with a hold or a digital loan; their personal data (download as
+JSON or PDF, ask for erasure: Decree 13/2023/NĐ-CP)."""
+
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -17,11 +21,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalog.models import DigitalFile, Record
-from catalog.selectors import record_visible_to
+from catalog.selectors import digital_file_access, record_visible_to
 from lending.auth import MUST_SET_PASSWORD
+from lending.card_render import card_png
+from lending.data_export import reader_data_json, reader_data_pdf
 from lending.middleware import reader_session_start
 from lending.models import Card, DigitalHold, DigitalLoan, ErasureStatus, Hold, Loan, MembershipStatus, Reader
-from lending.selectors import reader_circulation_summary, record_for_reader
+from lending.selectors import reader_circulation_summary, record_availability, record_for_reader
 from lending.services.activation import activation_code_clear
 from lending.services.digital import (
     digital_hold_cancel,
@@ -39,6 +45,7 @@ from lending.services.personal_data import (
     reader_data_export,
 )
 from library_site.params import parse_id
+from search.views import LIBRARY_PARAM, portal_context, portal_library
 
 
 class ReaderAuthenticationForm(AuthenticationForm):
@@ -140,8 +147,6 @@ def card_view(request):
 
 @login_required(login_url="reader:login")
 def card_image_view(request, pk):
-    from lending.card_render import card_png
-
     reader = _reader_of(request)
     card = get_object_or_404(Card.objects.select_related("membership__library", "reader"), pk=pk, reader=reader)
     if card.revoked_at:
@@ -248,6 +253,40 @@ def record_view(request, pk):
     )
 
 
+def public_record_view(request, pk):
+    """/tim-kiem/tai-lieu/<pk>/: a record's public page — details, copies per library,
+    digital files and who may open them, and the way to hold or borrow it. Records the
+    visitor may not see are not found (their titles are not shown either)."""
+    library = portal_library(request)
+    record = get_object_or_404(
+        Record.objects.filter(withdrawn_at__isnull=True).select_related("library", "cover"), pk=pk
+    )
+    if not record_visible_to(user=request.user, record=record):
+        raise Http404(_("No such record."))
+    availability = sorted(
+        record_availability(record=record),
+        key=lambda row: (library is None or row.library_id != library.pk, row.library_name),
+    )
+    files = [
+        {"file": digital_file, "access": digital_file_access(user=request.user, digital_file=digital_file)}
+        for digital_file in record.digital_files.all()
+    ]
+    context = portal_context(library)
+    context.update(
+        record=record,
+        contributors=list(record.contributors.all()),
+        subjects=list(record.subjects.all()),
+        grades=list(record.grades.all()),
+        availability=availability,
+        files=files,
+        reader_url=reverse("reader:record", args=[record.pk]),
+        back_url=reverse("search:results") + (f"?{urlencode({LIBRARY_PARAM: library.code})}" if library else ""),
+        library_param=LIBRARY_PARAM,
+        autocomplete_url=reverse("search_api:autocomplete"),
+    )
+    return TemplateResponse(request, "lending/record.html", context)
+
+
 class ErasureRequestForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why? (optional)"),
@@ -299,8 +338,6 @@ def my_data_view(request):
 
 @login_required(login_url="reader:login")
 def my_data_download_view(request, fmt: str):
-    from lending.data_export import reader_data_json, reader_data_pdf
-
     reader = _data_page_reader(request)
     if reader is None:
         return redirect("reader:set_password")

@@ -19,16 +19,14 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.models import Copy, CopyStatus
+from catalog.models import CopyStatus
+from lending.models import Hold, HoldStatus, Loan, Membership
+from lending.services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
+from lending.services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
+from lending.services.personal_data import personal_data_view_log
+from lending.services.scan import card_scan, scan_lookup, scan_text_clean
 from library_site.libraries.selectors import library_list_for_user
 from library_site.params import parse_id
-
-from .card_codes import looks_like_payload
-from .models import Hold, HoldStatus, Loan, Membership
-from .services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
-from .services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
-from .services.personal_data import personal_data_view_log
-from .services.scan import card_scan, scan_text_clean
 
 SESSION_KEY = "desk"
 
@@ -45,12 +43,13 @@ def _desk_library(request):
 
 
 def _scan(request, state, library, code):
-    copy = Copy.objects.filter(barcode=code.upper(), library=library).select_related("record").first()
-    if state["mode"] == "return":
+    returning = state["mode"] == "return"  # only copies are scanned to return
+    copy = scan_lookup(code=code, library=library, cards=not returning).copy
+    if returning:
         if copy is None:
             return False, _("No copy of this library has the barcode %(code)s.") % {"code": code}
         return _return(copy)
-    if copy is None or looks_like_payload(code):
+    if copy is None:  # a card's QR code, or perhaps a card number
         result = card_scan(text=code, library=library)
         if result.ok:
             state["membership"] = result.membership.pk

@@ -20,20 +20,36 @@ from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import log
 from wagtail.permissions import policy_registry
 
-from library_site.libraries.forms import library_field_for_user, upload_size_check
-from library_site.libraries.selectors import library_list_for_user
-
-from .card_render import ActivationSlip, activation_slips_pdf_write
-from .models import CardBatch, CardRevocation, Membership, MembershipStatus, RosterSync
-from .services.activation import activation_code_issue, reader_needs_activation, reader_sign_in_url
-from .services.cards import card_issue
-from .services.roster import RosterReport, roster_leave_warning
-from .services.roster_history import (
+from lending.card_render import ActivationSlip, activation_slips_pdf_write
+from lending.models import (
+    CardBatch,
+    CardRevocation,
+    ErasureRequest,
+    ErasureStatus,
+    Loan,
+    Membership,
+    MembershipStatus,
+    RosterSync,
+)
+from lending.services.activation import activation_code_issue, reader_needs_activation, reader_sign_in_url
+from lending.services.cards import card_issue
+from lending.services.personal_data import (
+    ErasureRefused,
+    erasure_request_approve,
+    erasure_request_refuse,
+    personal_data_view_log,
+    personal_data_view_log_many,
+)
+from lending.services.roster import RosterReport, roster_leave_warning
+from lending.services.roster_history import (
     roster_sync_undo,
     roster_sync_undo_until,
     roster_sync_undoable,
     roster_upload_cancel,
 )
+from lending.tasks import card_batch_run, card_print_memberships, roster_sync_run
+from library_site.libraries.forms import library_field_for_user, upload_size_check
+from library_site.libraries.selectors import library_list_for_user
 
 
 def _require_member_access(request):
@@ -102,8 +118,6 @@ class RosterApplyForm(forms.Form):
 def roster_view(request):
     """Upload a roster: it becomes a ``RosterSync`` previewed by the task worker (see
     ``roster_sync_view``). Below the form, the library's recent syncs, with their undo."""
-    from .tasks import roster_sync_run
-
     _require_member_access(request)
     form = RosterForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -138,8 +152,6 @@ def roster_sync_view(request, pk):
     """A roster upload: progress while the worker reads it, then the preview with the
     Apply button *below* the list of changes (and the typed count when many would leave),
     or Cancel; after applying, the result."""
-    from .tasks import roster_sync_run
-
     sync = _sync_for(request, pk)
     report = RosterReport.from_dict(sync.report) if sync.report else None
     form = None
@@ -222,8 +234,6 @@ class CardBatchForm(forms.Form):
 
 
 def card_batch_start_view(request):
-    from .tasks import card_batch_run
-
     _require_member_access(request)
     form = CardBatchForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
@@ -267,9 +277,6 @@ def card_batch_download(request, pk):
 def _card_batch_download_log(request, batch: CardBatch) -> None:
     """A card sheet is a list of readers (names, IDs, photos): its download is logged as a
     view of each member on it, like a list export."""
-    from .services.personal_data import personal_data_view_log_many
-    from .tasks import card_print_memberships
-
     ids = batch.membership_ids or list(
         card_print_memberships(library=batch.library, class_name=batch.class_name).values_list("pk", flat=True)
     )
@@ -302,8 +309,6 @@ def card_replace_view(request, pk):
         batch = CardBatch.objects.create(
             library=membership.library, requested_by=request.user, membership_ids=[membership.pk], format="png"
         )
-        from .tasks import card_batch_run
-
         card_batch_run.enqueue(batch.pk)
         return redirect("lending_card_batch_detail", pk=batch.pk)
     return TemplateResponse(request, "lending/admin/card_replace.html", {"form": form, "membership": membership})
@@ -368,14 +373,6 @@ def erasure_request_decide_view(request, pk):
     """Approve (anonymise the reader, statistics kept) or refuse a reader's erasure
     request. Only the staff of a library where the reader is a member find the request
     (another library's request is a 404); deciding needs ``lending.change_reader``."""
-    from .models import ErasureRequest, ErasureStatus, Loan
-    from .services.personal_data import (
-        ErasureRefused,
-        erasure_request_approve,
-        erasure_request_refuse,
-        personal_data_view_log,
-    )
-
     if not request.user.has_perm("lending.change_reader"):
         raise PermissionDenied
     visible = policy_registry.get_by_type(ErasureRequest).instances_user_has_permission_for(request.user, "view")

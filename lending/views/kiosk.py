@@ -27,19 +27,16 @@ not reveal whose it is. Failed card scans are counted per kiosk in the shared ca
 so it cannot be used to try card codes one after another.
 
 Every action is an ordinary form post answered by a redirect (post/redirect/get), so the
-kiosk works without JavaScript and a reload never scans twice."""
+kiosk works without JavaScript and a reload never scans twice.
 
-import datetime
-import secrets
-from dataclasses import dataclass
+Who the kiosk is (its signed cookie), the visit in the session and the lock of failed
+card scans are in ``lending.kiosk``, shared with the courses kiosk."""
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model, logout
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
-from django.core import signing
-from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -52,85 +49,31 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from catalog.models import Copy
+from lending.card_codes import looks_like_payload
+from lending.kiosk import (
+    KIOSK_COOKIE,
+    SESSION_KEY,
+    Kiosk,
+    kiosk_accepts_card_numbers,
+    kiosk_cookie_seconds,
+    kiosk_cookie_value,
+    kiosk_from_request,
+    kiosk_idle_seconds,
+    kiosk_libraries_for,
+    kiosk_scan_failed,
+    kiosk_scans_locked,
+    kiosk_visit,
+)
+from lending.models import Loan, Membership
+from lending.services.holds import hold_for_copy
+from lending.services.loans import LoanRefused, loan_create, loan_renew, loan_return
+from lending.services.scan import ScanResult, card_scan, scan_lookup, scan_text_clean
 from library_site.libraries.models import Library
-from library_site.libraries.selectors import library_list_for_user
 from library_site.middleware import allow_features
 from library_site.params import id_or_none
 
-from .auth import THROTTLE_CACHE
-from .card_codes import looks_like_payload
-from .models import Loan, Membership
-from .services.holds import hold_for_copy
-from .services.loans import LoanRefused, loan_create, loan_renew, loan_return
-from .services.scan import ScanResult, card_scan, scan_text_clean
-
-KIOSK_COOKIE = "kiosk"
-COOKIE_SALT = "lending.kiosk"
-SESSION_KEY = "kiosk"
 OUTCOME_KEY = "kiosk_outcome"
-STAFF_PERMISSION = "lending.change_membership"
 MODES = ("borrow", "return")
-
-
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
-def kiosk_idle_seconds() -> int:
-    return int(_setting("KIOSK_IDLE_SECONDS", 90))
-
-
-@dataclass(frozen=True)
-class Kiosk:
-    """A device in kiosk mode, read from its signed cookie. ``key`` is random per start:
-    the failed-scan throttle counts by it."""
-
-    library: Library
-    label: str
-    key: str
-
-    @property
-    def name(self) -> str:
-        """How a loan returned here names the kiosk: its label, or "kiosk" without one."""
-        return self.label or "kiosk"
-
-
-def kiosk_from_request(request: HttpRequest) -> Kiosk | None:
-    """The kiosk this device is, or ``None`` when its cookie is missing, forged, expired
-    or no longer backed by a librarian of the library. Other kiosk pages (the courses
-    kiosk) authenticate with this too."""
-    value = request.COOKIES.get(KIOSK_COOKIE)
-    if not value:
-        return None
-    max_age = datetime.timedelta(days=int(_setting("KIOSK_COOKIE_DAYS", 365)))
-    try:
-        data = signing.loads(value, salt=COOKIE_SALT, max_age=max_age)
-    except signing.BadSignature:  # forged, altered, signed for something else, or expired
-        return None
-    if not isinstance(data, dict) or not isinstance(data.get("library"), int) or not isinstance(data.get("staff"), int):
-        return None
-    library = Library.objects.filter(pk=data["library"], is_active=True).first()
-    staff = get_user_model().objects.filter(pk=data["staff"], is_active=True).first()
-    if library is None or staff is None or not kiosk_libraries_for(staff).filter(pk=library.pk).exists():
-        return None
-    return Kiosk(library=library, label=str(data.get("label") or ""), key=str(data.get("key") or ""))
-
-
-def kiosk_libraries_for(user) -> QuerySet[Library]:
-    """The libraries ``user`` may turn a device into a kiosk for."""
-    if not user.is_authenticated or not user.is_active or not user.has_perm(STAFF_PERMISSION):
-        return Library.objects.none()
-    return library_list_for_user(user=user).filter(is_active=True).order_by("name")
-
-
-def kiosk_membership(request: HttpRequest, kiosk: Kiosk) -> Membership | None:
-    """The reader identified at this kiosk in this session, if the visit has not timed
-    out (for other kiosk pages, such as the courses kiosk)."""
-    state, _timed_out = _visit(request, kiosk)
-    if not state.get("membership"):
-        return None
-    return Membership.objects.select_related("reader", "library").filter(pk=state["membership"]).first()
 
 
 # --- Starting and stopping kiosk mode (staff) --------------------------------------------
@@ -179,22 +122,14 @@ def kiosk_start_view(request: HttpRequest) -> HttpResponse:
         return response
     if request.method == "POST" and form.is_valid():
         library = form.cleaned_data["library"]
-        token = signing.dumps(
-            {
-                "library": library.pk,
-                "label": form.cleaned_data["label"].strip(),
-                "staff": request.user.pk,
-                "key": secrets.token_urlsafe(12),
-            },
-            salt=COOKIE_SALT,
-        )
+        token = kiosk_cookie_value(library=library, label=form.cleaned_data["label"].strip(), staff=request.user)
         # The device now belongs to readers: nobody standing at it may reach the admin.
         logout(request)
         response = redirect("lending:kiosk")
         response.set_cookie(
             KIOSK_COOKIE,
             token,
-            max_age=int(_setting("KIOSK_COOKIE_DAYS", 365)) * 24 * 3600,
+            max_age=kiosk_cookie_seconds(),
             httponly=True,
             samesite="Lax",
             secure=request.is_secure(),
@@ -220,7 +155,7 @@ def kiosk_view(request: HttpRequest) -> HttpResponse:
         # A librarian who signed in on the kiosk device (to turn it off) and came back
         # here: never leave a staff session open for the next reader.
         logout(request)
-    state, timed_out = _visit(request, kiosk)
+    state, timed_out = kiosk_visit(request, kiosk)
     if request.method == "POST":
         return _act(request, kiosk, state, timed_out)
 
@@ -254,16 +189,6 @@ def kiosk_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _visit(request: HttpRequest, kiosk: Kiosk) -> tuple[dict, bool]:
-    """The reader's visit at this kiosk from the session, and whether it just timed out."""
-    state = request.session.get(SESSION_KEY) or {}
-    if state.get("kiosk") != kiosk.key or state.get("library") != kiosk.library.pk or not state.get("membership"):
-        return {}, False
-    if timezone.now().timestamp() - float(state.get("seen", 0)) > kiosk_idle_seconds():
-        return {}, True
-    return state, False
-
-
 def _act(request: HttpRequest, kiosk: Kiosk, state: dict, timed_out: bool) -> HttpResponse:
     action = request.POST.get("action", "scan")
     code = scan_text_clean(request.POST.get("code", ""))
@@ -292,10 +217,13 @@ def _act(request: HttpRequest, kiosk: Kiosk, state: dict, timed_out: bool) -> Ht
 
 
 def _scan(kiosk: Kiosk, state: dict, code: str) -> tuple[dict, tuple[str, str]]:
-    accept_numbers = bool(_setting("KIOSK_ACCEPT_CARD_NUMBERS", False))
-    if not state.get("membership") or looks_like_payload(code):
+    accept_numbers = kiosk_accepts_card_numbers()
+    if not state.get("membership"):  # no reader yet: a card
         return _card(kiosk, state, code, accept_numbers)
-    copy = Copy.objects.filter(barcode=code.upper(), library=kiosk.library).select_related("record").first()
+    scanned = scan_lookup(code=code, library=kiosk.library)
+    if scanned.is_card:
+        return _card(kiosk, state, code, accept_numbers)
+    copy = scanned.copy
     if copy is None:
         if accept_numbers:  # perhaps another reader's card number
             return _card(kiosk, state, code, accept_numbers)
@@ -327,7 +255,7 @@ def _scan(kiosk: Kiosk, state: dict, code: str) -> tuple[dict, tuple[str, str]]:
 
 
 def _card(kiosk: Kiosk, state: dict, code: str, accept_numbers: bool) -> tuple[dict, tuple[str, str]]:
-    if _scans_locked(kiosk):
+    if kiosk_scans_locked(kiosk):
         return state, (
             "error",
             _("Too many cards were not recognised at this kiosk. Please wait a few minutes or ask the librarian."),
@@ -336,7 +264,7 @@ def _card(kiosk: Kiosk, state: dict, code: str, accept_numbers: bool) -> tuple[d
         return state, ("error", _("Please scan the QR code on your reader card."))
     result = card_scan(text=code, library=kiosk.library)
     if not result.ok:
-        _scan_failed(kiosk)
+        kiosk_scan_failed(kiosk)
         return state, ("error", _card_refusal(result, kiosk))
     fresh = {"kiosk": kiosk.key, "library": kiosk.library.pk, "membership": result.membership.pk, "mode": "borrow"}
     return fresh, ("ok", _("Hello, %(name)s!") % {"name": result.reader.full_name})
@@ -390,22 +318,3 @@ def _timeout_message() -> str:
     return _("Your session ended after %(seconds)d seconds without activity. Please scan your card again.") % {
         "seconds": kiosk_idle_seconds()
     }
-
-
-# --- Throttle of failed card scans, per kiosk ------------------------------------------------
-
-
-def _failures_key(kiosk: Kiosk) -> str:
-    return f"kiosk-card-failures:{kiosk.key}"
-
-
-def _scans_locked(kiosk: Kiosk) -> bool:
-    return caches[THROTTLE_CACHE].get(_failures_key(kiosk), 0) >= int(_setting("KIOSK_CARD_MAX_FAILURES", 10))
-
-
-def _scan_failed(kiosk: Kiosk) -> None:
-    # A plain set with the timeout (not incr, which keeps the cache's default timeout):
-    # the lock lasts KIOSK_CARD_LOCK_MINUTES after the last counted failure. A success
-    # does not reset the count, so valid scans cannot be interleaved to keep guessing.
-    count = caches[THROTTLE_CACHE].get(_failures_key(kiosk), 0) + 1
-    caches[THROTTLE_CACHE].set(_failures_key(kiosk), count, timeout=int(_setting("KIOSK_CARD_LOCK_MINUTES", 10)) * 60)

@@ -20,11 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from lending.models import CardBatch, Membership, MembershipStatus, Reader, ReaderCategory
+from lending.services import presence
+from lending.tasks import card_batch_run
 from library_site.libraries.forms import library_field_for_user
 from library_site.libraries.selectors import library_list_for_user
-
-from .models import CardBatch, Membership, MembershipStatus, Reader, ReaderCategory
-from .services import presence
 
 TOKEN_SALT = "lending.membership_add_existing"
 TOKEN_MAX_AGE = 15 * 60
@@ -226,8 +226,6 @@ def _details_step(request):
         _("%(name)s is now a member of %(library)s. Their card is being drawn.")
         % {"name": reader.full_name, "library": library.short_name},
     )
-    from .tasks import card_batch_run
-
     batch = CardBatch.objects.create(
         library=library, requested_by=request.user, membership_ids=[membership.pk], format="png"
     )
