@@ -7,10 +7,7 @@ system."""
 import io
 import textwrap
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.images import ImageFile
 
 from wagtail.images.models import Image as WagtailImage
@@ -18,7 +15,7 @@ from wagtail.models import Collection
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-FONT_DIR = Path(settings.BASE_DIR) / "library_site" / "static" / "fonts"
+from library_site.printing.fonts import font as printing_font
 
 PALETTES = [
     ("#0b5c8e", "#5fb3e4", "#ffffff"),
@@ -30,10 +27,9 @@ PALETTES = [
 ]
 
 
-@cache
 def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
-    name = "BeVietnamPro-Bold.ttf" if bold else "BeVietnamPro-Regular.ttf"
-    return ImageFont.truetype(str(FONT_DIR / name), size)
+    """Be Vietnam Pro at ``size`` pixels, bold or regular (``library_site.printing.fonts``)."""
+    return printing_font(size, weight="Bold" if bold else "Regular")
 
 
 def draw_poster(
