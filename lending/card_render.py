@@ -45,6 +45,8 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
+from wagtail.images import get_image_model
+
 from PIL import Image, ImageDraw, ImageOps
 
 from lending.card_codes import card_payload
@@ -344,8 +346,6 @@ def _header(library_name: str, logo_key: tuple[int, str] | None, dpi: int, langu
 
 
 def _logo(logo_key: tuple[int, str], size_px: int) -> Image.Image | None:
-    from wagtail.images import get_image_model
-
     pk, _name = logo_key
     try:
         logo = get_image_model().objects.get(pk=pk)

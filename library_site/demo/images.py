@@ -5,7 +5,10 @@ machine, because the font is bundled (Be Vietnam Pro, OFL) instead of taken from
 system."""
 
 import io
+import math
+import struct
 import textwrap
+import wave
 from collections.abc import Callable
 
 from django.core.files.images import ImageFile
@@ -140,10 +143,6 @@ def draw_pdf(*, title: str, pages: list[str]) -> bytes:
 
 def draw_wav(*, seconds: float = 2.0, frequency: float = 440.0, rate: int = 16_000) -> bytes:
     """A short mono WAV: a soft tone with a fade in and out (an audio sample)."""
-    import math
-    import struct
-    import wave
-
     frames = int(seconds * rate)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:
