@@ -65,8 +65,8 @@ def generate(count: int, seed: int = 2026) -> int:
     from django.db import transaction
 
     from catalog.models import Copy, DigitalFile, Grade, Record, RecordContributor, Subject
-    from catalog.text import match_key
     from library_site.libraries.models import Library, LibraryKind
+    from library_site.text import match_key
 
     rng = random.Random(seed)
     kinds = set(LibraryKind.values)
@@ -166,7 +166,7 @@ def telex(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    from catalog.text import fold as fold_text
+    from library_site.text import fold as fold_text
 
     return fold_text(text)
 

@@ -21,6 +21,7 @@ from library_site.libraries.forms import library_field_for_user, upload_size_che
 from library_site.libraries.selectors import library_list_for_user
 from library_site.params import parse_id
 
+from .labels import LABEL_LAYOUTS, labels_pdf
 from .models import Copy, ImportJob, Record
 from .services.records import record_withdraw
 from .tasks import catalog_import_run
@@ -156,15 +157,11 @@ class LabelsForm(forms.Form):
     )
 
     def __init__(self, *args, user, **kwargs):
-        from catalog.labels import LABEL_LAYOUTS
-
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["layout"].choices = [(key, layout.name) for key, layout in LABEL_LAYOUTS.items()]
 
     def clean(self):
-        from catalog.labels import LABEL_LAYOUTS
-
         cleaned = super().clean()
         copies = Copy.objects.filter(library__in=library_list_for_user(user=self.user)).select_related(
             "record", "library"
@@ -195,8 +192,6 @@ class LabelsForm(forms.Form):
 
 
 def labels_view(request):
-    from catalog.labels import labels_pdf
-
     _require_catalog_access(request)
     initial = {}
     if request.GET.get("ids"):

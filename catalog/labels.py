@@ -4,18 +4,15 @@ Each label carries the library's short name, the record title (cut to fit), the 
 number and the copy's Code 128 barcode with its human-readable text. Pages are drawn with
 Pillow at 300 dpi in pure black and white using the bundled Be Vietnam Pro font, so
 Vietnamese renders correctly and the output is the same on every machine, and saved as a
-multi-page PDF (CCITT Group 4 compression: lossless, a few kilobytes a page).
-
-Pages are rendered one at a time into a multi-page TIFF, which Pillow's PDF writer then
-reads frame by frame, so memory stays at about one page however many copies are printed.
+multi-page PDF (CCITT Group 4 compression: lossless, a few kilobytes a page), one page
+at a time (``library_site.printing.pdf.bilevel_pdf``).
 
 The two layouts match common sticker paper (the sizes are printed in the admin so the
 librarian can pick the matching sheets); print at "actual size", not "fit to page".
+This module is the label's layout only; fonts, text fitting, barcodes, the sheet grid
+and the PDF come from ``library_site.printing``.
 """
 
-import io
-import math
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,14 +20,17 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from PIL import Image, ImageDraw, ImageFont, TiffImagePlugin
+from PIL import Image, ImageDraw, ImageFont
 
-from catalog.barcodes import barcode_image, font, mm_to_px, pt_to_px
 from catalog.models import Copy
+from library_site.printing.barcodes import barcode_image
+from library_site.printing.fonts import font, line_height
+from library_site.printing.pdf import bilevel_pdf
+from library_site.printing.sheets import SheetGrid
+from library_site.printing.text import fit_text, wrap_text
+from library_site.printing.units import mm_to_px, page_px, pt_to_px
 
 DPI = 300
-A4_MM = (210.0, 297.0)
-ELLIPSIS = "…"
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,16 @@ class LabelLayout:
     @property
     def per_page(self) -> int:
         return self.columns * self.rows
+
+    @property
+    def grid(self) -> SheetGrid:
+        return SheetGrid(
+            columns=self.columns,
+            rows=self.rows,
+            piece_mm=(self.label_width_mm, self.label_height_mm),
+            gap_mm=(self.gap_x_mm, self.gap_y_mm),
+            origin_mm=(self.margin_left_mm, self.margin_top_mm),
+        )
 
     @property
     def size_text(self) -> str:
@@ -128,31 +138,17 @@ def labels_pdf(*, copies: Sequence[Copy], layout: str = "3x8", skip: int = 0) ->
     if not 0 <= skip < spec.per_page:
         raise ValueError(f"skip must be between 0 and {spec.per_page - 1}.")
 
-    slots: list[Copy | None] = [None] * skip + list(copies)
-    page_count = math.ceil(len(slots) / spec.per_page)
-    frames = io.BytesIO()
-    with TiffImagePlugin.AppendingTiffWriter(frames, new=True) as tiff:
-        for page_number in range(page_count):
-            page_slots = slots[page_number * spec.per_page : (page_number + 1) * spec.per_page]
-            page = _draw_page(spec, page_slots)
-            page.save(tiff, format="TIFF", compression="group4", dpi=(DPI, DPI))
-            tiff.newFrame()
-    frames.seek(0)
-    output = io.BytesIO()
-    with Image.open(frames) as pages:
-        pages.save(output, format="PDF", save_all=True, resolution=DPI, title=gettext("Copy labels"))
-    return output.getvalue()
+    pages = spec.grid.pages(copies, skip=skip)
+    return bilevel_pdf((_draw_page(spec, page) for page in pages), dpi=DPI, title=gettext("Copy labels"))
 
 
 def _draw_page(spec: LabelLayout, slots: Sequence[Copy | None]) -> Image.Image:
-    page = Image.new("1", (mm_to_px(A4_MM[0], DPI), mm_to_px(A4_MM[1], DPI)), 1)
+    page = Image.new("1", page_px(DPI), 1)
     draw = ImageDraw.Draw(page)
     for index, copy in enumerate(slots):
         if copy is None:
             continue
-        row, column = divmod(index, spec.columns)
-        left_mm = spec.margin_left_mm + column * (spec.label_width_mm + spec.gap_x_mm)
-        top_mm = spec.margin_top_mm + row * (spec.label_height_mm + spec.gap_y_mm)
+        left_mm, top_mm = spec.grid.position_mm(index)
         _draw_label(page, draw, spec, copy, left_mm=left_mm, top_mm=top_mm)
     return page
 
@@ -176,11 +172,11 @@ def _draw_label(
         lines.append((fit_text(copy.call_number, call_font, width), call_font))
     for text, text_font in lines:
         draw.text((left, y), text, font=text_font, fill=0, anchor="la")
-        y += _line_height(text_font)
+        y += line_height(text_font)
 
     # The barcode takes the rest of the label: bars, then the human-readable text.
     text_font = font(pt_to_px(spec.barcode_text_pt, DPI))
-    text_block = round(text_font.size * 0.25) + _line_height(text_font)
+    text_block = round(text_font.size * 0.25) + line_height(text_font)
     y += round(text_font.size * 0.2)
     bars_px = bottom - y - text_block
     if bars_px < mm_to_px(4, DPI):
@@ -193,53 +189,3 @@ def _draw_label(
         text_pt=spec.barcode_text_pt,
     )
     page.paste(barcode, (left + (width - barcode.width) // 2, y))
-
-
-def _line_height(text_font: ImageFont.FreeTypeFont) -> int:
-    ascent, descent = text_font.getmetrics()
-    return ascent + descent
-
-
-def fit_text(text: str, text_font: ImageFont.FreeTypeFont, width: int) -> str:
-    """``text`` on one line of ``width`` pixels, cut with an ellipsis when too long."""
-    text = " ".join(text.split())
-    if text_font.getlength(text) <= width:
-        return text
-    low, high = 0, len(text)
-    while low < high:  # the longest prefix that fits with the ellipsis
-        middle = (low + high + 1) // 2
-        if text_font.getlength(_cut(text, middle) + ELLIPSIS) <= width:
-            low = middle
-        else:
-            high = middle - 1
-    cut = _cut(text, low)
-    if low < len(text) and text[low] != " " and " " in cut:
-        # Cut at the last whole word unless that throws away too much.
-        words = _cut(cut.rsplit(" ", 1)[0], len(cut))
-        if len(words) >= 0.6 * len(cut):
-            cut = words
-    return cut + ELLIPSIS if cut else ELLIPSIS
-
-
-def wrap_text(text: str, text_font: ImageFont.FreeTypeFont, width: int, max_lines: int) -> list[str]:
-    """``text`` wrapped at spaces into at most ``max_lines`` lines of ``width`` pixels; the
-    last line ends with an ellipsis when the text does not fit."""
-    words = text.split()
-    lines: list[str] = []
-    while words and len(lines) < max_lines:
-        if len(lines) == max_lines - 1:
-            lines.append(fit_text(" ".join(words), text_font, width))
-            break
-        line = words.pop(0)
-        while words and text_font.getlength(f"{line} {words[0]}") <= width:
-            line = f"{line} {words.pop(0)}"
-        lines.append(fit_text(line, text_font, width))
-    return lines
-
-
-def _cut(text: str, length: int) -> str:
-    """The first ``length`` characters, without a dangling space or combining mark."""
-    cut = text[:length]
-    while cut and unicodedata.combining(cut[-1]):
-        cut = cut[:-1]
-    return cut.rstrip(" ,;:-–")

@@ -6,9 +6,9 @@ from django.dispatch import receiver
 from catalog.models import Copy, Record, RecordContributor
 from catalog.permissions import STAFF_PERMISSIONS
 from catalog.services.records import record_prepare
-from catalog.text import nfc
 from library_site.libraries.services import staff_group_grant, staff_group_grant_everywhere
 from library_site.libraries.signals import library_provisioned
+from library_site.text import nfc
 
 
 @receiver(pre_save, sender=Record)

@@ -23,21 +23,21 @@ into the PDF, so memory stays at a couple of pages however many cards a batch ha
 (``cards_pdf_write`` writes to a file for big batches).
 
 Speed: compression (zlib, which releases the GIL) runs in a helper thread while the next
-card or page is drawn, so both cores of a small server work; PNGs are written by a small
-encoder here for the same reason (Pillow's PNG encoder holds the GIL and spends most of
-its time choosing row filters that flat card graphics do not need).
+card or page is drawn, so both cores of a small server work; PNGs are written by
+``library_site.printing.png`` for the same reason.
+
+This module is the card's (and the slip's) layout only; fonts, text fitting, barcodes
+and QR codes, the sheet grid with its cut marks, the PNG encoder and the PDF writer come
+from ``library_site.printing``.
 """
 
 import datetime
 import io
 import logging
-import struct
-import unicodedata
-import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import BinaryIO
 
@@ -45,20 +45,25 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import gettext
 
-import qrcode
-import qrcode.constants
-from PIL import Image, ImageDraw, ImageFont, ImageOps
+from wagtail.images import get_image_model
 
-from catalog.barcodes import barcode_image, font, mm_to_px, pt_to_px
-from catalog.labels import ELLIPSIS, fit_text
+from PIL import Image, ImageDraw, ImageOps
+
 from lending.card_codes import card_payload
 from lending.models import Card
+from library_site.printing.barcodes import barcode_image, qr_image
+from library_site.printing.fonts import block_height, font, line_height
+from library_site.printing.images import cover_crop, on_white
+from library_site.printing.pdf import ImagePdfWriter, PdfPage, page_encode
+from library_site.printing.png import png_encode
+from library_site.printing.sheets import SheetGrid
+from library_site.printing.text import TextBlock
+from library_site.printing.units import mm_to_px, page_px, pt_to_px
 
 logger = logging.getLogger(__name__)
 
 DPI = 300
 CARD_SIZE_MM = (85.6, 54.0)
-A4_MM = (210.0, 297.0)
 
 # Print-friendly: a white ground, dark ink, one accent colour for the header.
 WHITE = (255, 255, 255)
@@ -86,17 +91,11 @@ BARCODE_TOP = 40.0
 BARCODE_BARS = 7.4
 BARCODE_TEXT_PT = 6.5
 
-# The A4 sheet: 2 × 5 cards with gutters for the cut marks.
-COLUMNS, ROWS = 2, 5
-GAP_X, GAP_Y = 6.0, 3.0
-CUT_MARK_OFFSET = 0.5
-CUT_MARK_LENGTH = 3.0
-CUT_MARK_WIDTH = 0.17
-PHOTO_JPEG_QUALITY = 90
-ZLIB_LEVEL = 3  # the fastest level of zlib's fast strategy; 6 is 2–3 times slower for 10–30 % less
+# The A4 sheet: 2 × 5 cards in the middle, with gutters for the cut marks.
+SHEET = SheetGrid.centred(columns=2, rows=5, piece_mm=CARD_SIZE_MM, gap_mm=(6.0, 3.0))
 PIPELINE_DEPTH = 4  # cards (or pages) drawn ahead of the compressing thread
 
-CARDS_PER_PAGE = COLUMNS * ROWS
+CARDS_PER_PAGE = SHEET.per_page
 
 
 def card_image(card: Card, *, dpi: int = DPI) -> Image.Image:
@@ -149,7 +148,7 @@ def cards_pdf_write(
     total = len(cards)
     with translation.override(settings.LANGUAGE_CODE):
         title = gettext("Reader cards")
-    writer = _PdfWriter(out, title=title)
+    writer = ImagePdfWriter(out, title=title, producer=__name__)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="card-pdf") as pool:
         pending: deque[tuple[int, Future]] = deque()
 
@@ -161,7 +160,7 @@ def cards_pdf_write(
 
         for start in range(0, total, CARDS_PER_PAGE):
             page = _draw_page(cards[start : start + CARDS_PER_PAGE])
-            pending.append((min(start + CARDS_PER_PAGE, total), pool.submit(_encode_page, page)))
+            pending.append((min(start + CARDS_PER_PAGE, total), pool.submit(page_encode, page)))
             if len(pending) >= 2:
                 write_oldest()
         while pending:
@@ -170,31 +169,6 @@ def cards_pdf_write(
         _slip_pages(writer, slips)
     writer.close()
     return writer.page_count
-
-
-def png_encode(image: Image.Image, *, dpi: int = DPI) -> bytes:
-    """A truecolour PNG of an RGB image (rows unfiltered, zlib level 3) with its
-    resolution, so it prints at card size."""
-    if image.mode != "RGB":
-        image = image.convert("RGB")
-    width, height = image.size
-    raw = image.tobytes()
-    stride = width * 3
-    rows = b"".join(b"\x00" + raw[start : start + stride] for start in range(0, len(raw), stride))
-    per_metre = round(dpi / 0.0254)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    return b"".join(
-        [
-            b"\x89PNG\r\n\x1a\n",
-            chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)),
-            chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-            chunk(b"IDAT", zlib.compress(rows, ZLIB_LEVEL)),
-            chunk(b"IEND", b""),
-        ]
-    )
 
 
 # --- one card -------------------------------------------------------------------------
@@ -273,9 +247,9 @@ class _CardDrawing:
         else:
             group = category
         smaller = [
-            _TextBlock(group, "Regular", MUTED, 7.0, 5.5, 2),
-            _TextBlock(gettext("ID: %(id)s") % {"id": self.reader.display_id}, "Regular", INK, 7.0, 5.0, 3, True),
-            _TextBlock(
+            TextBlock(group, "Regular", MUTED, 7.0, 5.5, 2),
+            TextBlock(gettext("ID: %(id)s") % {"id": self.reader.display_id}, "Regular", INK, 7.0, 5.0, 3, True),
+            TextBlock(
                 gettext("Valid until %(date)s") % {"date": _date(self.card.valid_until)},
                 "SemiBold",
                 ACCENT,
@@ -286,8 +260,8 @@ class _CardDrawing:
         ]
         gap = self.px(0.8)
         laid_out = [block.layout(width, self.dpi) for block in smaller]
-        below_name = sum(_block_height(lines, text_font) for text_font, lines in laid_out) + gap * len(laid_out)
-        name_font, name_lines = _TextBlock(self.reader.full_name, "Bold", INK, 10.0, 6.5, 3).layout(
+        below_name = sum(block_height(lines, text_font) for text_font, lines in laid_out) + gap * len(laid_out)
+        name_font, name_lines = TextBlock(self.reader.full_name, "Bold", INK, 10.0, 6.5, 3).layout(
             width, self.dpi, max_height=bottom - top - below_name
         )
         y = top
@@ -297,7 +271,7 @@ class _CardDrawing:
         ]:
             for line in lines:
                 self.draw_.text((left, y), line, font=text_font, fill=colour, anchor="la")
-                y += _line_height(text_font)
+                y += line_height(text_font)
             y += gap
 
     def _barcode(self) -> None:
@@ -310,111 +284,20 @@ class _CardDrawing:
         except ValueError:
             # Too long for a scannable Code 128 on a card (IDs of 40+ characters): the QR
             # code carries the card; print the number as text for typing it in.
-            text_font, lines = _TextBlock(number, "Regular", INK, BARCODE_TEXT_PT, 5.0, 2, True).layout(
+            text_font, lines = TextBlock(number, "Regular", INK, BARCODE_TEXT_PT, 5.0, 2, True).layout(
                 self.px(width), self.dpi
             )
-            y = self.px(BARCODE_TOP + BARCODE_BARS / 2) - _block_height(lines, text_font) // 2
+            y = self.px(BARCODE_TOP + BARCODE_BARS / 2) - block_height(lines, text_font) // 2
             for line in lines:
                 self.draw_.text((self.image.width // 2, y), line, font=text_font, fill=INK, anchor="ma")
-                y += _line_height(text_font)
+                y += line_height(text_font)
             return
         self.image.paste(barcode, ((self.image.width - barcode.width) // 2, self.px(BARCODE_TOP)))
-
-
-@dataclass(frozen=True)
-class _TextBlock:
-    text: str
-    weight: str
-    colour: tuple[int, int, int]
-    max_pt: float
-    min_pt: float
-    max_lines: int
-    break_anywhere: bool = False  # IDs and numbers: fill each line, no word breaks
-
-    def layout(
-        self, width: int, dpi: int, *, max_height: int | None = None
-    ) -> tuple[ImageFont.FreeTypeFont, list[str]]:
-        """The largest size from ``max_pt`` down to ``min_pt`` (half-point steps) at which
-        the text wraps into ``max_lines`` lines of ``width`` pixels (and ``max_height``);
-        at ``min_pt`` the last line that fits ends with an ellipsis."""
-        text = " ".join(unicodedata.normalize("NFC", self.text).split())
-        pt = self.max_pt
-        while True:
-            text_font = font(pt_to_px(pt, dpi), weight=self.weight)
-            lines = _wrap(text, text_font, width, break_anywhere=self.break_anywhere)
-            fits_height = max_height is None or _block_height(lines, text_font) <= max_height
-            if len(lines) <= self.max_lines and fits_height:
-                return text_font, lines
-            if pt - 0.5 < self.min_pt:
-                break
-            pt -= 0.5
-        room = self.max_lines
-        if max_height is not None:
-            room = max(1, min(room, max_height // _line_height(text_font)))
-        kept = lines[: room - 1]
-        rest = text
-        for line in kept:  # lines are consecutive pieces of the text, split at spaces or not
-            rest = rest[len(line) :].lstrip(" ")
-        last = fit_text(rest, text_font, width)
-        if not last.endswith(ELLIPSIS):
-            last = fit_text(rest + ELLIPSIS, text_font, width)
-        return text_font, [*kept, last]
-
-
-def _wrap(text: str, text_font: ImageFont.FreeTypeFont, width: int, *, break_anywhere: bool = False) -> list[str]:
-    """Greedy word wrap; a word wider than the line is broken between characters (with
-    ``break_anywhere``, every line is filled up to its width)."""
-    lines: list[str] = []
-    line = ""
-    for word in [text] if break_anywhere else text.split(" "):
-        candidate = f"{line} {word}" if line else word
-        if text_font.getlength(candidate) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        line = word
-        while text_font.getlength(line) > width and len(line) > 1:
-            cut = len(line) - 1
-            while cut > 1 and text_font.getlength(line[:cut]) > width:
-                cut -= 1
-            while cut > 1 and unicodedata.combining(line[cut]):
-                cut -= 1
-            lines.append(line[:cut])
-            line = line[cut:]
-    if line:
-        lines.append(line)
-    return lines
-
-
-def _line_height(text_font: ImageFont.FreeTypeFont) -> int:
-    ascent, descent = text_font.getmetrics()
-    return ascent + descent
-
-
-def _block_height(lines: Sequence[str], text_font: ImageFont.FreeTypeFont) -> int:
-    return len(lines) * _line_height(text_font)
 
 
 def _date(value: datetime.date) -> str:
     """Dates as Vietnamese cards print them: 31/08/2027."""
     return f"{value.day:02d}/{value.month:02d}/{value.year}"
-
-
-def qr_image(text: str, box_px: int) -> Image.Image:
-    """A QR code (error correction M, no quiet zone: the card around it is white) as a
-    greyscale image at most ``box_px`` square, each module a whole number of pixels."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
-    code.add_data(text)
-    code.make(fit=True)
-    matrix = code.get_matrix()
-    modules = len(matrix)
-    module_px = box_px // modules
-    if module_px < 2:
-        raise ValueError(f"A QR code of {modules} modules does not fit in {box_px} pixels.")
-    raw = bytes(0 if dark else 255 for row in matrix for dark in row)
-    image = Image.frombytes("L", (modules, modules), raw)
-    return image.resize((modules * module_px, modules * module_px), Image.Resampling.NEAREST)
 
 
 # --- header, logo and photo -----------------------------------------------------------
@@ -446,15 +329,15 @@ def _header(library_name: str, logo_key: tuple[int, str] | None, dpi: int, langu
     text_width = width - margin - left
     rule_y = mm_to_px(HEADER_RULE_Y, dpi)
     title_font = font(pt_to_px(6.0, dpi), weight="SemiBold")
-    title_height = _line_height(title_font)
-    name_font, name_lines = _TextBlock(library_name, "Bold", ACCENT, 8.0, 5.5, 2).layout(
+    title_height = line_height(title_font)
+    name_font, name_lines = TextBlock(library_name, "Bold", ACCENT, 8.0, 5.5, 2).layout(
         text_width, dpi, max_height=rule_y - top - title_height - mm_to_px(0.6, dpi)
     )
-    block = _block_height(name_lines, name_font) + title_height
+    block = block_height(name_lines, name_font) + title_height
     y = top + max(0, (logo_px - block) // 2)
     for line in name_lines:
         draw.text((left, y), line, font=name_font, fill=ACCENT, anchor="la")
-        y += _line_height(name_font)
+        y += line_height(name_font)
     draw.text((left, y), gettext("READER CARD"), font=title_font, fill=MUTED, anchor="la")
     draw.rectangle(
         [margin, rule_y, width - margin - 1, rule_y + max(1, mm_to_px(HEADER_RULE_MM, dpi)) - 1], fill=ACCENT
@@ -463,8 +346,6 @@ def _header(library_name: str, logo_key: tuple[int, str] | None, dpi: int, langu
 
 
 def _logo(logo_key: tuple[int, str], size_px: int) -> Image.Image | None:
-    from wagtail.images import get_image_model
-
     pk, _name = logo_key
     try:
         logo = get_image_model().objects.get(pk=pk)
@@ -475,7 +356,7 @@ def _logo(logo_key: tuple[int, str], size_px: int) -> Image.Image | None:
     except Exception:  # a missing or broken logo must not stop the printing of cards
         logger.warning("Library logo %s could not be read; drawing the placeholder.", pk, exc_info=True)
         return None
-    image = _on_white(image)
+    image = on_white(image)
     image.thumbnail((size_px, size_px), Image.Resampling.LANCZOS)
     return image
 
@@ -502,34 +383,10 @@ def _reader_photo(reader, size: tuple[int, int]) -> Image.Image | None:
             # JPEG: decode at a reduced scale that is still large enough either way up.
             opened.draft("RGB", (max(size), max(size)))
             image = ImageOps.exif_transpose(opened)
-            return _fit(_on_white(image), size)
+            return cover_crop(on_white(image), size)
     except Exception:  # a missing or broken photo must not stop the printing of cards
         logger.warning("Photo of reader %s could not be read; drawing the silhouette.", reader.pk, exc_info=True)
         return None
-
-
-def _fit(image: Image.Image, size: tuple[int, int]) -> Image.Image:
-    """``image`` cropped to the aspect ratio of ``size`` and resized to it."""
-    width, height = image.size
-    target = size[0] / size[1]
-    if width / height > target:  # too wide: keep the middle
-        crop_width = height * target
-        left = (width - crop_width) / 2
-        box = (left, 0, left + crop_width, height)
-    else:  # too tall: keep the upper part, where the face is
-        crop_height = width / target
-        top = (height - crop_height) * 0.35
-        box = (0, top, width, top + crop_height)
-    return image.resize(size, Image.Resampling.BICUBIC, box=box, reducing_gap=2.0)
-
-
-def _on_white(image: Image.Image) -> Image.Image:
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        rgba = image.convert("RGBA")
-        ground = Image.new("RGBA", rgba.size, WHITE + (255,))
-        ground.alpha_composite(rgba)
-        return ground.convert("RGB")
-    return image if image.mode == "RGB" else image.convert("RGB")
 
 
 @lru_cache(maxsize=4)
@@ -548,172 +405,18 @@ def _silhouette(size: tuple[int, int]) -> Image.Image:
 # --- the A4 sheet ---------------------------------------------------------------------
 
 
-def card_positions(dpi: int = DPI) -> list[tuple[int, int]]:
-    """The top-left corner of each card on an A4 page, in pixels, row by row."""
-    grid_width = COLUMNS * CARD_SIZE_MM[0] + (COLUMNS - 1) * GAP_X
-    grid_height = ROWS * CARD_SIZE_MM[1] + (ROWS - 1) * GAP_Y
-    left0, top0 = (A4_MM[0] - grid_width) / 2, (A4_MM[1] - grid_height) / 2
-    return [
-        (
-            mm_to_px(left0 + column * (CARD_SIZE_MM[0] + GAP_X), dpi),
-            mm_to_px(top0 + row * (CARD_SIZE_MM[1] + GAP_Y), dpi),
-        )
-        for row in range(ROWS)
-        for column in range(COLUMNS)
-    ]
-
-
-@dataclass
-class _Page:
-    image: Image.Image
-    photos: list[tuple[Image.Image, tuple[int, int]]] = field(default_factory=list)  # (photo, (left, top))
-
-
-def _draw_page(cards: Sequence[Card]) -> _Page:
-    page = _Page(Image.new("RGB", (mm_to_px(A4_MM[0], DPI), mm_to_px(A4_MM[1], DPI)), WHITE))
+def _draw_page(cards: Sequence[Card]) -> PdfPage:
+    page = PdfPage(Image.new("RGB", page_px(DPI), WHITE))
     draw = ImageDraw.Draw(page.image)
-    for index, (card, (left, top)) in enumerate(zip(cards, card_positions(DPI), strict=False)):
+    for index, (card, (left, top)) in enumerate(zip(cards, SHEET.positions_px(DPI), strict=False)):
         drawing = _card_drawing(card, dpi=DPI, with_photo=False)
         page.image.paste(drawing.image, (left, top))
-        neighbours = _neighbours(index, len(cards))
-        _cut_marks(draw, left, top, left + drawing.image.width, top + drawing.image.height, neighbours)
+        box = (left, top, left + drawing.image.width, top + drawing.image.height)
+        SHEET.cut_marks(draw, box, index=index, count=len(cards), dpi=DPI, fill=INK)
         if drawing.photo is not None:
             page.photos.append((drawing.photo, (left + drawing.photo_box[0], top + drawing.photo_box[1])))
         drawing.image.close()
     return page
-
-
-def _neighbours(index: int, count: int) -> dict[str, bool]:
-    """Which sides of the ``index``-th of ``count`` pieces on a page touch another."""
-    row, column = divmod(index, COLUMNS)
-    return {
-        "above": row > 0,
-        "below": index + COLUMNS < count,
-        "left": column > 0,
-        "right": column < COLUMNS - 1 and index + 1 < count,
-    }
-
-
-def _encode_page(page: _Page) -> tuple[tuple[int, int], bytes, list[tuple[tuple[int, int, int, int], bytes]]]:
-    """The page raster compressed (Flate) and each photo as a JPEG with its box in pixels;
-    run in the helper thread."""
-    raster = zlib.compress(page.image.tobytes(), ZLIB_LEVEL)
-    photos = []
-    for photo, (left, top) in page.photos:
-        buffer = io.BytesIO()
-        photo.save(buffer, format="JPEG", quality=PHOTO_JPEG_QUALITY)
-        photos.append(((left, top, photo.width, photo.height), buffer.getvalue()))
-    size = page.image.size
-    page.image.close()
-    return size, raster, photos
-
-
-def _cut_marks(
-    draw: ImageDraw.ImageDraw, left: int, top: int, right: int, bottom: int, neighbours: dict[str, bool]
-) -> None:
-    """Short lines continuing each card edge outwards from its corners, in the gutters
-    and margins only (never on a card), so a cut along them leaves no line on the card.
-    Towards a neighbouring card the marks stop before the middle of the gutter."""
-
-    def length(side: str, gap_mm: float) -> int:
-        room = gap_mm / 2 - CUT_MARK_OFFSET - 0.25 if neighbours[side] else CUT_MARK_LENGTH
-        return mm_to_px(min(CUT_MARK_LENGTH, room), DPI)
-
-    offset, stroke = mm_to_px(CUT_MARK_OFFSET, DPI), max(1, mm_to_px(CUT_MARK_WIDTH, DPI))
-    to_left, to_right = length("left", GAP_X), length("right", GAP_X)
-    up, down = length("above", GAP_Y), length("below", GAP_Y)
-    for y in (top, bottom - stroke):  # horizontal marks continue the top and bottom edges
-        draw.rectangle([left - offset - to_left, y, left - offset - 1, y + stroke - 1], fill=INK)
-        draw.rectangle([right + offset, y, right + offset + to_right - 1, y + stroke - 1], fill=INK)
-    for x in (left, right - stroke):  # vertical marks continue the left and right edges
-        draw.rectangle([x, top - offset - up, x + stroke - 1, top - offset - 1], fill=INK)
-        draw.rectangle([x, bottom + offset, x + stroke - 1, bottom + offset + down - 1], fill=INK)
-
-
-class _PdfWriter:
-    """A minimal PDF writer: each A4 page is a full-page image with photos over it,
-    written as it comes (Pillow's PDF writer wants every page before it starts)."""
-
-    def __init__(self, out: BinaryIO, *, title: str):
-        self.out = out
-        self.position = 0
-        self.offsets: dict[int, int] = {}
-        self.page_ids: list[int] = []
-        self.next_id = 4  # 1 catalog, 2 page tree, 3 document info
-        self.title = title
-        self._write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-        self._object(1, b"<< /Type /Catalog /Pages 2 0 R >>")
-
-    @property
-    def page_count(self) -> int:
-        return len(self.page_ids)
-
-    def add_page(
-        self, size: tuple[int, int], raster: bytes, photos: Sequence[tuple[tuple[int, int, int, int], bytes]]
-    ) -> None:
-        """A page: ``raster`` (Flate-compressed RGB of ``size`` pixels) over the whole A4
-        page, then each photo (JPEG) at its (left, top, width, height) in those pixels."""
-        width_px, height_px = size
-        width_pt, height_pt = (mm / 25.4 * 72 for mm in A4_MM)
-        x_scale, y_scale = width_pt / width_px, height_pt / height_px
-        raster_id = self._image(width_px, height_px, b"/FlateDecode", raster)
-        names = [(b"/Im0", raster_id)]
-        draw = [b"q %.4f 0 0 %.4f 0 0 cm /Im0 Do Q" % (width_pt, height_pt)]
-        for index, ((left, top, width, height), jpeg) in enumerate(photos, start=1):
-            name = b"/Im%d" % index
-            names.append((name, self._image(width, height, b"/DCTDecode", jpeg)))
-            x, y = left * x_scale, height_pt - (top + height) * y_scale
-            draw.append(b"q %.4f 0 0 %.4f %.4f %.4f cm %s Do Q" % (width * x_scale, height * y_scale, x, y, name))
-        contents = b"\n".join(draw)
-        contents_id = self._new_id()
-        self._object(contents_id, b"<< /Length %d >>" % len(contents), stream=contents)
-        resources = b" ".join(b"%s %d 0 R" % (name, object_id) for name, object_id in names)
-        page_id = self._new_id()
-        self._object(
-            page_id,
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %.4f %.4f] /Resources << /XObject << %s >> >>"
-            b" /Contents %d 0 R >>" % (width_pt, height_pt, resources, contents_id),
-        )
-        self.page_ids.append(page_id)
-
-    def _image(self, width: int, height: int, codec: bytes, data: bytes) -> int:
-        image_id = self._new_id()
-        self._object(
-            image_id,
-            b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB"
-            b" /BitsPerComponent 8 /Filter %s /Length %d >>" % (width, height, codec, len(data)),
-            stream=data,
-        )
-        return image_id
-
-    def _new_id(self) -> int:
-        self.next_id += 1
-        return self.next_id - 1
-
-    def close(self) -> None:
-        kids = b" ".join(b"%d 0 R" % page_id for page_id in self.page_ids)
-        self._object(2, b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, len(self.page_ids)))
-        title = ("\ufeff" + self.title).encode("utf-16-be").hex().upper().encode()
-        self._object(3, b"<< /Title <%s> /Producer (lending.card_render) >>" % title)
-        xref_at = self.position
-        size = self.next_id
-        lines = [b"xref\n0 %d\n" % size, b"0000000000 65535 f \n"]
-        lines += [b"%010d 00000 n \n" % self.offsets[number] for number in range(1, size)]
-        self._write(b"".join(lines))
-        self._write(b"trailer\n<< /Size %d /Root 1 0 R /Info 3 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref_at))
-
-    def _object(self, number: int, dictionary: bytes, *, stream: bytes | None = None) -> None:
-        self.offsets[number] = self.position
-        self._write(b"%d 0 obj\n" % number + dictionary)
-        if stream is not None:
-            self._write(b"\nstream\n")
-            self._write(stream)
-            self._write(b"\nendstream")
-        self._write(b"\nendobj\n")
-
-    def _write(self, data: bytes) -> None:
-        self.out.write(data)
-        self.position += len(data)
 
 
 # --- activation slips -----------------------------------------------------------------
@@ -739,24 +442,24 @@ def activation_slips_pdf_write(slips: Sequence[ActivationSlip], out: BinaryIO) -
     if not slips:
         raise ValueError("No activation slips to print.")
     with translation.override(settings.LANGUAGE_CODE):
-        writer = _PdfWriter(out, title=gettext("Activation slips"))
+        writer = ImagePdfWriter(out, title=gettext("Activation slips"), producer=__name__)
     _slip_pages(writer, slips)
     writer.close()
     return writer.page_count
 
 
-def _slip_pages(writer: "_PdfWriter", slips: Sequence[ActivationSlip]) -> None:
+def _slip_pages(writer: ImagePdfWriter, slips: Sequence[ActivationSlip]) -> None:
     with translation.override(settings.LANGUAGE_CODE):
-        for start in range(0, len(slips), CARDS_PER_PAGE):
-            page = _Page(Image.new("RGB", (mm_to_px(A4_MM[0], DPI), mm_to_px(A4_MM[1], DPI)), WHITE))
+        for batch in SHEET.pages(slips):
+            page = PdfPage(Image.new("RGB", page_px(DPI), WHITE))
             draw = ImageDraw.Draw(page.image)
-            batch = slips[start : start + CARDS_PER_PAGE]
-            for index, (slip, (left, top)) in enumerate(zip(batch, card_positions(DPI), strict=False)):
+            for index, (slip, (left, top)) in enumerate(zip(batch, SHEET.positions_px(DPI), strict=False)):
                 image = _activation_slip_image(slip)
                 page.image.paste(image, (left, top))
-                _cut_marks(draw, left, top, left + image.width, top + image.height, _neighbours(index, len(batch)))
+                box = (left, top, left + image.width, top + image.height)
+                SHEET.cut_marks(draw, box, index=index, count=len(batch), dpi=DPI, fill=INK)
                 image.close()
-            writer.add_page(*_encode_page(page))
+            writer.add_page(*page_encode(page))
 
 
 def _activation_slip_image(slip: ActivationSlip) -> Image.Image:
@@ -769,14 +472,14 @@ def _activation_slip_image(slip: ActivationSlip) -> Image.Image:
     left, width = px(MARGIN), px(CARD_SIZE_MM[0] - 2 * MARGIN)
     who = slip.full_name if not slip.class_name else f"{slip.full_name} · {slip.class_name}"
     blocks = [
-        (_TextBlock(slip.library_name, "SemiBold", ACCENT, 6.5, 5.0, 1), 0.6),
-        (_TextBlock(gettext("Reader account activation slip"), "Bold", INK, 8.0, 6.0, 1), 1.2),
-        (_TextBlock(who, "Bold", INK, 8.5, 6.0, 2), 0.4),
-        (_TextBlock(gettext("ID: %(id)s") % {"id": slip.display_id}, "Regular", INK, 7.5, 5.5, 2, True), 1.0),
-        (_TextBlock(gettext("Activation code"), "Regular", MUTED, 6.5, 5.5, 1), 0.2),
-        (_TextBlock(slip.code, "Bold", INK, 16.0, 10.0, 1), 1.2),
+        (TextBlock(slip.library_name, "SemiBold", ACCENT, 6.5, 5.0, 1), 0.6),
+        (TextBlock(gettext("Reader account activation slip"), "Bold", INK, 8.0, 6.0, 1), 1.2),
+        (TextBlock(who, "Bold", INK, 8.5, 6.0, 2), 0.4),
+        (TextBlock(gettext("ID: %(id)s") % {"id": slip.display_id}, "Regular", INK, 7.5, 5.5, 2, True), 1.0),
+        (TextBlock(gettext("Activation code"), "Regular", MUTED, 6.5, 5.5, 1), 0.2),
+        (TextBlock(slip.code, "Bold", INK, 16.0, 10.0, 1), 1.2),
         (
-            _TextBlock(
+            TextBlock(
                 gettext(
                     "Sign in at %(url)s with your ID and this code, then choose your own password. "
                     "Valid until %(date)s. Keep this slip to yourself."
@@ -796,7 +499,7 @@ def _activation_slip_image(slip: ActivationSlip) -> Image.Image:
         text_font, lines = block.layout(width, DPI)
         for line in lines:
             draw.text((left, y), line, font=text_font, fill=block.colour, anchor="la")
-            y += _line_height(text_font)
+            y += line_height(text_font)
         y += px(gap_mm)
     image.info["dpi"] = (DPI, DPI)
     return image

@@ -1,5 +1,5 @@
 """A reader's data export (``lending.services.personal_data.reader_data_export``) as a
-JSON file and as a readable PDF (``lending.text_pdf``), both in the page's language."""
+JSON file and as a readable PDF (``library_site.printing.text_pdf``), both in the page's language."""
 
 import contextlib
 import datetime
@@ -10,7 +10,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
-from lending.text_pdf import TextPdf
+from library_site.printing.text_pdf import TextPdf
 
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$")
 

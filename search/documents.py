@@ -9,8 +9,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from catalog.models import Copy, CopyStatus, DigitalFile, Record, RecordContributor, TaggedRecord
-from catalog.text import nfc
 from library_site.libraries.models import Library
+from library_site.text import nfc
 
 UNCOUNTED_COPY_STATUSES = {CopyStatus.LOST, CopyStatus.WITHDRAWN}
 

@@ -8,9 +8,9 @@ from collections.abc import Iterable
 from django.utils.translation import gettext_lazy as _
 
 from catalog.models import Grade, Language, MaterialKind, Subject
-from catalog.text import fold
 from library_site.libraries.models import Library
 from library_site.params import id_or_none
+from library_site.text import fold
 from search.types import FACETS, FacetValue, SearchRequest
 
 # Values shown per facet, the most frequent first (years: the most recent).

@@ -16,7 +16,7 @@ ordinary accented Vietnamese are never rewritten.
 import re
 import unicodedata
 
-from catalog.text import fold, nfc
+from library_site.text import fold, nfc
 
 __all__ = ["input_method_decode", "normalise_query", "decode_word"]
 

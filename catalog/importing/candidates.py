@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 from catalog.isbn import isbn_normalise
 from catalog.models import AccessLevel, ContributorRole, Language, MaterialKind, Record
 from catalog.services.records import record_match_key
-from catalog.text import nfc
+from library_site.text import nfc
 
 from .report import RowError
 

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from catalog.models import LessonUnit, Record
-from catalog.text import nfc
+from library_site.text import nfc
 
 from . import sources
 from .report import FILE_LEVEL, RowError

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 import pymarc
 
 from catalog.models import ContributorRole, Language, MaterialKind
-from catalog.text import nfc
+from library_site.text import nfc
 
 from .candidates import Candidate, summary_clean
 from .vocabulary import MARC_LANGUAGES, Reference, access_lookup, kind_lookup, role_lookup

@@ -11,8 +11,8 @@ from taggit.models import Tag
 from catalog.models import Copy, DigitalFile, DigitalFormat, Record, RecordContributor, TaggedRecord
 from catalog.services.codes import copy_barcodes_reserve, record_codes_reserve
 from catalog.signals import records_bulk_changed
-from catalog.text import match_key
 from library_site.libraries.models import Library
+from library_site.text import match_key
 
 from . import sources
 from .candidates import Candidate

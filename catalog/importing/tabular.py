@@ -5,7 +5,7 @@ import re
 from django.utils.translation import gettext as _
 
 from catalog.models import ContributorRole
-from catalog.text import nfc
+from library_site.text import nfc
 
 from .candidates import Candidate, summary_clean
 from .vocabulary import MULTI_SEPARATOR, Reference, access_lookup, kind_lookup, language_lookup, role_lookup

@@ -1,7 +1,7 @@
 """The words the import understands and the export writes: column headings, material
 kinds, languages, access levels, contributor roles, subjects and grades.
 
-Every lookup compares ``catalog.text.match_key`` forms (lower case, no diacritics, no
+Every lookup compares ``library_site.text.match_key`` forms (lower case, no diacritics, no
 punctuation), so "Nhan đề", "NHAN DE" and "nhan-de" are the same heading. The first
 Vietnamese spelling of each entry is the one the export and the template write."""
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.utils import translation
 
 from catalog.models import AccessLevel, ContributorRole, Grade, Language, MaterialKind, Subject
-from catalog.text import fold, match_key
+from library_site.text import fold, match_key
 
 
 @dataclass(frozen=True)

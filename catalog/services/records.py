@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from catalog.models import Copy, CopyStatus, Record
-from catalog.text import match_key, nfc
+from library_site.text import match_key, nfc
 
 from .codes import record_codes_reserve
 

@@ -8,7 +8,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from catalog.text import nfc
 from community_courses.consent import ConsentText
 from community_courses.models import (
     AgeGroup,
@@ -21,6 +20,7 @@ from community_courses.models import (
 )
 from community_courses.selectors.participation import participant_key_for
 from community_courses.services.consent import consent_record_create
+from library_site.text import nfc
 
 
 class EnrolmentRefused(ValidationError):

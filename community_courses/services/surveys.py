@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
-from catalog.text import nfc
 from community_courses.consent import ConsentText
 from community_courses.models import (
     AgeGroup,
@@ -32,6 +31,7 @@ from community_courses.models import (
 from community_courses.selectors.participation import survey_phase_open
 from community_courses.services.consent import consent_record_create
 from library_site.libraries.models import Library
+from library_site.text import nfc
 
 from .enrolment import ward_normalise
 

@@ -47,7 +47,6 @@ from catalog.importing.candidates import control_character
 from catalog.importing.report import FILE_LEVEL, RowError
 from catalog.importing.sources import CSV, XLSX, FileRefused, csv_rows, format_detect, table_build, xlsx_rows
 from catalog.importing.vocabulary import Column, ColumnSet
-from catalog.text import fold, nfc
 from lending.models import (
     NATIONAL_ISSUER,
     Card,
@@ -61,6 +60,7 @@ from lending.models import (
 )
 from lending.services.cards import card_default_valid_until, card_issue, card_number
 from library_site.libraries.models import Library
+from library_site.text import fold, nfc
 
 ROSTER_COLUMNS = ColumnSet(
     [

@@ -5,12 +5,12 @@ machine, because the font is bundled (Be Vietnam Pro, OFL) instead of taken from
 system."""
 
 import io
+import math
+import struct
 import textwrap
+import wave
 from collections.abc import Callable
-from functools import cache
-from pathlib import Path
 
-from django.conf import settings
 from django.core.files.images import ImageFile
 
 from wagtail.images.models import Image as WagtailImage
@@ -18,7 +18,7 @@ from wagtail.models import Collection
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-FONT_DIR = Path(settings.BASE_DIR) / "library_site" / "static" / "fonts"
+from library_site.printing.fonts import font as printing_font
 
 PALETTES = [
     ("#0b5c8e", "#5fb3e4", "#ffffff"),
@@ -30,10 +30,9 @@ PALETTES = [
 ]
 
 
-@cache
 def font(size: int, *, bold: bool = False) -> ImageFont.FreeTypeFont:
-    name = "BeVietnamPro-Bold.ttf" if bold else "BeVietnamPro-Regular.ttf"
-    return ImageFont.truetype(str(FONT_DIR / name), size)
+    """Be Vietnam Pro at ``size`` pixels, bold or regular (``library_site.printing.fonts``)."""
+    return printing_font(size, weight="Bold" if bold else "Regular")
 
 
 def draw_poster(
@@ -144,10 +143,6 @@ def draw_pdf(*, title: str, pages: list[str]) -> bytes:
 
 def draw_wav(*, seconds: float = 2.0, frequency: float = 440.0, rate: int = 16_000) -> bytes:
     """A short mono WAV: a soft tone with a fade in and out (an audio sample)."""
-    import math
-    import struct
-    import wave
-
     frames = int(seconds * rate)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as out:

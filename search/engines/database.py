@@ -51,7 +51,7 @@ from django.utils.translation import gettext as _
 
 import numpy as np
 
-from catalog.text import fold, nfc
+from library_site.text import fold, nfc
 from search.documents import RecordDocument, indexable_records, record_documents
 from search.engines.base import InvalidCursor, Progress, SearchEngine
 from search.engines.columns import Columns, ColumnStore

@@ -13,7 +13,7 @@ query must match the folded text (accents optional), and matches on the accented
 add to the score, so "Tắt đèn" ranks above "Tất đến" for the query "Tắt đèn". Every
 searchable value is also sent in ``all_folded`` so that a query's words may come from
 different fields ("đất rừng Đoàn Giỏi") without relying on ``cross_fields``. Title order
-uses ``title_sort``, the folded title computed in Python (``catalog.text.fold``).
+uses ``title_sort``, the folded title computed in Python (``library_site.text.fold``).
 
 Typo tolerance: when the exact (accent-folded) query finds nothing, it runs again with
 ``fuzziness=AUTO`` on the folded fields. Totals therefore stay honest for queries that match,
@@ -61,7 +61,7 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
-from catalog.text import fold, nfc
+from library_site.text import fold, nfc
 from search.documents import RecordDocument, indexable_records, record_documents
 from search.engines.base import EngineUnavailable, InvalidCursor, Progress, SearchEngine
 from search.models import PendingIndexUpdate
@@ -82,7 +82,7 @@ logger = logging.getLogger(__name__)
 # --- Analysis ---------------------------------------------------------------------------
 
 # Lucene's asciifolding already maps đ to d, but we do not rely on it: the mapping is what
-# the folding means to us, and it is applied before tokenising, as in ``catalog.text.fold``.
+# the folding means to us, and it is applied before tokenising, as in ``library_site.text.fold``.
 vi_dstroke = char_filter("vi_dstroke", "mapping", mappings=["đ => d", "Đ => D"])
 vi_edge_ngram = token_filter("vi_edge_ngram", "edge_ngram", min_gram=1, max_gram=20)
 
@@ -119,7 +119,7 @@ class RecordIndexDocument(Document):
 
     record_id = Long()
     title = vi_text(autocomplete=True)
-    # Sorting by title: the folded title (``catalog.text.fold``) as one keyword, so "Đất…"
+    # Sorting by title: the folded title (``library_site.text.fold``) as one keyword, so "Đất…"
     # sorts with "D" and accents never split the order.
     title_sort = Keyword(ignore_above=512)
     contributors = vi_text(multi=True, autocomplete=True)

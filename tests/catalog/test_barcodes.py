@@ -1,7 +1,7 @@
 import pytest
 import zxingcpp
 
-from catalog.barcodes import barcode_image
+from library_site.printing.barcodes import barcode_image
 
 
 def decode(image) -> list[tuple[str, zxingcpp.BarcodeFormat]]:

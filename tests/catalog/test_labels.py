@@ -5,8 +5,9 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 
-from catalog.barcodes import font
-from catalog.labels import LABEL_LAYOUTS, fit_text, labels_pdf
+from catalog.labels import LABEL_LAYOUTS, labels_pdf
+from library_site.printing.fonts import font
+from library_site.printing.text import fit_text
 from tests.factories.catalog import CopyFactory, RecordFactory
 from tests.factories.libraries import LibraryFactory
 

@@ -1,4 +1,5 @@
-"""Code 128 barcodes for copy labels, drawn with python-barcode's ``ImageWriter``.
+"""Barcodes for printing: Code 128 (copy labels, card numbers) drawn with python-barcode's
+``ImageWriter``, and QR codes (reader cards) drawn with ``qrcode``.
 
 Bars are painted on whole device pixels: a module (the narrowest bar) is a whole number
 of pixels at the target resolution, so every bar of the same width prints with the same
@@ -6,20 +7,18 @@ width and scanners read the label reliably. ``PixelImageWriter`` is python-barco
 ``ImageWriter`` with its sizes taken in whole pixels instead of millimetres.
 
 The human-readable text under the bars is drawn with the bundled Be Vietnam Pro font,
-so the output is the same on every machine.
+so the output is the same on every machine. QR codes, too, have whole-pixel modules.
 """
 
-from functools import cache
-from pathlib import Path
-
-from django.conf import settings
-
+import qrcode
+import qrcode.constants
 from barcode import Code128
 from barcode.errors import BarcodeError
 from barcode.writer import ImageWriter
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-FONT_DIR = Path(settings.BASE_DIR) / "library_site" / "static" / "fonts"
+from library_site.printing.fonts import font
+from library_site.printing.units import mm_to_px, pt_to_px
 
 # The nominal module width: 0.25 mm (3 pixels at 300 dpi), comfortable for laser
 # printers and hand-held scanners.
@@ -28,20 +27,6 @@ NOMINAL_MODULE_MM = 0.25
 QUIET_ZONE_MODULES = 10
 # Each Code 128 symbol character is 11 modules; the stop pattern 13.
 SYMBOL_MODULES = 11
-
-
-@cache
-def font(size_px: int, *, weight: str = "Regular") -> ImageFont.FreeTypeFont:
-    """Be Vietnam Pro (``Regular``, ``SemiBold`` or ``Bold``) at ``size_px`` pixels."""
-    return ImageFont.truetype(str(FONT_DIR / f"BeVietnamPro-{weight}.ttf"), size_px)
-
-
-def mm_to_px(mm: float, dpi: int) -> int:
-    return round(mm * dpi / 25.4)
-
-
-def pt_to_px(pt: float, dpi: int) -> int:
-    return max(1, round(pt * dpi / 72))
 
 
 def barcode_modules(value: str) -> int:
@@ -133,3 +118,19 @@ def _code128(value: str, writer=None) -> Code128:
         return Code128(value, writer=writer)
     except BarcodeError as error:
         raise ValueError(f"Code 128 cannot encode {value!r}: {error}") from error
+
+
+def qr_image(text: str, box_px: int) -> Image.Image:
+    """A QR code (error correction M, no quiet zone: the card around it is white) as a
+    greyscale image at most ``box_px`` square, each module a whole number of pixels."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
+    code.add_data(text)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    modules = len(matrix)
+    module_px = box_px // modules
+    if module_px < 2:
+        raise ValueError(f"A QR code of {modules} modules does not fit in {box_px} pixels.")
+    raw = bytes(0 if dark else 255 for row in matrix for dark in row)
+    image = Image.frombytes("L", (modules, modules), raw)
+    return image.resize((modules * module_px, modules * module_px), Image.Resampling.NEAREST)

@@ -1,4 +1,5 @@
-"""Vietnamese text helpers shared by the catalog, imports and search."""
+"""Vietnamese text helpers (NFC, folding, match keys) shared by every app: catalog, imports,
+search, lending and courses. App-neutral: imports nothing from the apps."""
 
 import re
 import unicodedata

@@ -6,19 +6,18 @@ CID font (``Identity-H``: each character is written as its glyph id) with a
 ``ToUnicode`` map, so Vietnamese with all its diacritics shows the same everywhere and
 extracts back to the same text. Glyph ids and widths are read from the font's own
 ``cmap``, ``hmtx``, ``hhea`` and ``head`` tables; lines wrap at word boundaries (a word
-longer than a line breaks anywhere). No dependency beyond the standard library."""
+longer than a line breaks anywhere, ``printing.text.wrap_words``). No PDF library needed."""
 
 import struct
 import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 
-from django.conf import settings
+from library_site.printing.fonts import font_file
+from library_site.printing.text import wrap_words
+from library_site.printing.units import A4_PT
 
-FONT_DIR = Path(settings.BASE_DIR) / "library_site" / "static" / "fonts"
-A4 = (595.28, 841.89)  # points
 MARGIN = 50.0
 
 
@@ -52,7 +51,7 @@ class _Font:
 
 @lru_cache(maxsize=4)
 def _font_tables(weight: str) -> tuple:
-    data = (FONT_DIR / f"BeVietnamPro-{weight}.ttf").read_bytes()
+    data = font_file(weight).read_bytes()
     (num_tables,) = struct.unpack_from(">H", data, 4)
     tables = {}
     for index in range(num_tables):
@@ -136,13 +135,13 @@ class TextPdf:
         self.title = _clean(title)
         self.fonts = {"F1": _font("Regular"), "F2": _font("Bold")}
         self.pages: list[list[str]] = [[]]
-        self.y = A4[1] - MARGIN
+        self.y = A4_PT[1] - MARGIN
 
     def _line(self, text: str, *, size: float, bold: bool, indent: float) -> None:
         leading = size * 1.4
         if self.y - leading < MARGIN:
             self.pages.append([])
-            self.y = A4[1] - MARGIN
+            self.y = A4_PT[1] - MARGIN
         self.y -= leading
         key = "F2" if bold else "F1"
         encoded = self.fonts[key].encode(text)
@@ -151,9 +150,9 @@ class TextPdf:
     def text(self, text: str, *, size: float = 10.0, bold: bool = False, indent: float = 0.0) -> None:
         """Write ``text`` (wrapped to the page's width; ``\\n`` starts a new line)."""
         font = self.fonts["F2" if bold else "F1"]
-        width = A4[0] - 2 * MARGIN - indent
+        width = A4_PT[0] - 2 * MARGIN - indent
         for paragraph in _clean(text).split("\n"):
-            for line in _wrap(paragraph, font, size, width):
+            for line in wrap_words(paragraph, lambda text: font.width(text, size), width) or [""]:
                 self._line(line, size=size, bold=bold, indent=indent)
 
     def space(self, points: float = 6.0) -> None:
@@ -177,7 +176,7 @@ class TextPdf:
         for number, lines in enumerate(self.pages, 1):
             footer = self.fonts["F1"].encode(f"{number} / {len(self.pages)}")
             page_contents.append(
-                "\n".join([*lines, f"BT /F1 8.0 Tf {A4[0] / 2:.2f} {MARGIN / 2:.2f} Td <{footer}> Tj ET"])
+                "\n".join([*lines, f"BT /F1 8.0 Tf {A4_PT[0] / 2:.2f} {MARGIN / 2:.2f} Td <{footer}> Tj ET"])
             )
         # After every text is encoded: the fonts' widths and ToUnicode cover what is used.
         font_refs = {key: self._font_objects(font, add, stream) for key, font in self.fonts.items()}
@@ -187,7 +186,7 @@ class TextPdf:
             contents = add(stream(content.encode("ascii")))
             kids.append(
                 add(
-                    f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {A4[0]} {A4[1]}] "
+                    f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 {A4_PT[0]} {A4_PT[1]}] "
                     f"/Resources {resources} /Contents {contents} 0 R >>".encode()
                 )
             )
@@ -251,26 +250,3 @@ def _to_unicode(used: dict[int, str]) -> str:
         + "\n".join(blocks)
         + "\nendcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n"
     )
-
-
-def _wrap(text: str, font: _Font, size: float, width: float) -> list[str]:
-    words = text.split()
-    if not words:
-        return [""]
-    lines, line = [], ""
-    for word in words:
-        candidate = f"{line} {word}" if line else word
-        if font.width(candidate, size) <= width:
-            line = candidate
-            continue
-        if line:
-            lines.append(line)
-        while font.width(word, size) > width and len(word) > 1:
-            cut = len(word)
-            while cut > 1 and font.width(word[:cut], size) > width:
-                cut -= 1
-            lines.append(word[:cut])
-            word = word[cut:]
-        line = word
-    lines.append(line)
-    return lines
