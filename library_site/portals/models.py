@@ -42,11 +42,10 @@ class PortalPage(Page):
         return LibraryHomePage.objects.ancestor_of(self).live().first()
 
     def get_context(self, request, *args, **kwargs):
+        from .selectors import portal_for_page  # the selectors read these models: a lazy import breaks the circle
+
         context = super().get_context(request, *args, **kwargs)
-        home = self.get_portal_home()
-        context["portal_home"] = home
-        context["library"] = home.library if home else None
-        context["landing_page"] = CityLandingPage.objects.live().first()
+        context.update(portal_for_page(self).context())
         return context
 
 
