@@ -150,10 +150,6 @@ class RecordIndexDocument(Document):
         dynamic = MetaField("strict")
         source = MetaField(excludes=["all_folded"])
 
-    @classmethod
-    def from_record(cls, document: RecordDocument) -> "RecordIndexDocument":
-        return cls(meta={"id": document.id}, **cls.source(document))
-
     @staticmethod
     def source(document: RecordDocument) -> dict:
         """The indexed fields of a record, as the plain dict the bulk API sends (building a
