@@ -22,7 +22,8 @@ from lending.kiosk import kiosk_from_request, kiosk_membership
 from lending.services.readers import reader_account_ensure
 from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_ids_for_user
-from library_site.portals.models import CityLandingPage, LibraryHomePage
+from library_site.portals.models import LibraryHomePage
+from library_site.portals.selectors import portal_for_library
 
 from .forms import EnrolForm, KioskJoinForm, LearningNeedForm, SurveyForm
 from .models import CourseIndexPage, CoursePage, EnrolmentChannel, LessonPage, PracticeSession, SurveyPhase
@@ -30,12 +31,6 @@ from .selectors.participation import enrolment_for, survey_phase_open
 from .services.enrolment import EnrolmentRefused, enrolment_create, lesson_complete, lesson_visit_record
 from .services.practice import PracticeRefused, practice_registration_cancel, practice_registration_create
 from .services.surveys import SurveyRefused, learning_need_submit, survey_response_submit
-
-
-def _portal_context(library: Library | None) -> dict:
-    """What ``base.html`` needs to draw a centre's header and footer on a non-page view."""
-    home = LibraryHomePage.objects.filter(library=library).live().first() if library else None
-    return {"portal_home": home, "library": library, "landing_page": CityLandingPage.objects.live().first()}
 
 
 def _errors_text(error: ValidationError) -> str:
@@ -169,7 +164,7 @@ def survey_view(request, course_id: int, phase: str):
         request,
         "community_courses/survey.html",
         {
-            **_portal_context(course.centre),
+            **portal_for_library(course.centre).context(),
             "course": course,
             "survey_template": template,
             "phase": phase,
@@ -209,7 +204,7 @@ def needs_survey_view(request, code: str):
     library = _centre_or_404(code)
     if request.GET.get("sent") == "1":
         return TemplateResponse(
-            request, "community_courses/needs_thanks.html", {**_portal_context(library), "centre": library}
+            request, "community_courses/needs_thanks.html", {**portal_for_library(library).context(), "centre": library}
         )
     form = LearningNeedForm(request.POST or None, initial={"ward": library.ward})
     if request.method == "POST" and form.is_valid():
@@ -227,7 +222,7 @@ def needs_survey_view(request, code: str):
     return TemplateResponse(
         request,
         "community_courses/needs_survey.html",
-        {**_portal_context(library), "centre": library, "form": form, "course_index": index},
+        {**portal_for_library(library).context(), "centre": library, "form": form, "course_index": index},
     )
 
 
@@ -245,7 +240,7 @@ def kiosk_view(request, code: str):
     return TemplateResponse(
         request,
         "community_courses/kiosk.html",
-        {**_portal_context(library), "centre": library, "courses": _live_courses(library), "kiosk": True},
+        {**portal_for_library(library).context(), "centre": library, "courses": _live_courses(library), "kiosk": True},
     )
 
 
@@ -272,7 +267,13 @@ def kiosk_join_view(request, code: str, course_id: int):
     course = get_object_or_404(_live_courses(library), pk=course_id)
     scanned = _kiosk_reader(request, library)
     form = KioskJoinForm(request.POST or None, ward_initial=library.ward, card_scanned=scanned is not None)
-    context = {**_portal_context(library), "centre": library, "course": course, "kiosk": True, "scanned": scanned}
+    context = {
+        **portal_for_library(library).context(),
+        "centre": library,
+        "course": course,
+        "kiosk": True,
+        "scanned": scanned,
+    }
     if request.method == "POST" and form.is_valid():
         if scanned is not None:
             user = reader_account_ensure(reader=scanned.reader)

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from library_site.params import parse_number
+from library_site.portals.selectors import portal_library
 from search.engines import EngineUnavailable
 from search.selectors import MAX_QUERY_CHARS, catalog_autocomplete, catalog_search, search_request_from_params
-from search.views import portal_library
 
 
 def _error(errors: dict, status: int) -> JsonResponse:

@@ -34,19 +34,10 @@ def library_names(ids: Iterable) -> dict[int, str]:
 
 def selected_values(request: SearchRequest) -> dict[str, set[str]]:
     """The values the request selects, per facet (a year is chosen as year_from = year_to)."""
-    return {
-        "kind": set(request.kinds),
-        "subject": set(request.subjects),
-        "grade": set(request.grades),
-        "language": set(request.languages),
-        "library": {str(pk) for pk in request.libraries},
-        "availability": {
-            key for key, chosen in (("available", request.available_only), ("digital", request.digital_only)) if chosen
-        },
-        "year": {str(request.year_from)}
-        if request.year_from is not None and request.year_from == request.year_to
-        else set(),
-    }
+    selected = {facet: {str(value) for value in values} for facet, values in request.filters.items()}
+    year_chosen = request.year_from is not None and request.year_from == request.year_to
+    selected["year"] = {str(request.year_from)} if year_chosen else set()
+    return selected
 
 
 def labelled_facets(

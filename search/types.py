@@ -49,6 +49,36 @@ class SearchRequest:
     cursor: str | None = None
     with_facets: bool = True
 
+    @property
+    def filters(self) -> dict[str, tuple]:
+        """The filters per facet (``FACETS`` order), each as the values it selects, empty
+        when the facet does not filter: availability as ``"available"``/``"digital"``,
+        the year as the (``year_from``, ``year_to``) range."""
+        return {
+            "kind": self.kinds,
+            "subject": self.subjects,
+            "grade": self.grades,
+            "language": self.languages,
+            "library": self.libraries,
+            "availability": tuple(
+                name for name, chosen in (("available", self.available_only), ("digital", self.digital_only)) if chosen
+            ),
+            "year": (self.year_from, self.year_to) if self.year_from is not None or self.year_to is not None else (),
+        }
+
+    @property
+    def is_filtered(self) -> bool:
+        """Whether any filter narrows the results (the query and the library scope aside)."""
+        return any(self.filters.values())
+
+    @property
+    def shelf_scope(self) -> tuple[int, ...]:
+        """The libraries whose shelves "available now" looks at: the chosen libraries, else
+        this library (``library_scope``); empty means any library."""
+        if self.libraries:
+            return self.libraries
+        return (self.library_scope,) if self.library_scope is not None else ()
+
 
 @dataclass(frozen=True)
 class Availability:

@@ -45,7 +45,7 @@ from lending.services.personal_data import (
     reader_data_export,
 )
 from library_site.params import parse_id
-from search.views import LIBRARY_PARAM, portal_context, portal_library
+from library_site.portals.selectors import LIBRARY_PARAM, portal_for_library, portal_library
 
 
 class ReaderAuthenticationForm(AuthenticationForm):
@@ -271,7 +271,7 @@ def public_record_view(request, pk):
         {"file": digital_file, "access": digital_file_access(user=request.user, digital_file=digital_file)}
         for digital_file in record.digital_files.all()
     ]
-    context = portal_context(library)
+    context = portal_for_library(library).context()
     context.update(
         record=record,
         contributors=list(record.contributors.all()),

@@ -14,6 +14,9 @@ Each library's staff group has page permissions on its own ``LibraryHomePage`` s
 only, so librarians post activities for their library and cannot touch another's.
 """
 
+from dataclasses import dataclass
+from functools import cached_property
+
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import models
@@ -30,6 +33,26 @@ from library_site.libraries.selectors import library_opening_week
 from .blocks import BodyBlock
 
 
+@dataclass(frozen=True)
+class Portal:
+    """The portal a public page is seen in: a library's (``library`` and its live home
+    page) or, without a library, the city site's. ``context()`` is what ``base.html``'s
+    header and footer read. A page's portal is ``PortalPage.get_portal()``; a plain view's
+    comes from ``library_site.portals.selectors`` (``portal_for_request``,
+    ``portal_for_library``)."""
+
+    library: Library | None
+    home: "LibraryHomePage | None"
+
+    @cached_property
+    def landing_page(self) -> "CityLandingPage | None":
+        """The city landing page, which the header of every portal links to."""
+        return CityLandingPage.objects.live().first()
+
+    def context(self) -> dict:
+        return {"library": self.library, "portal_home": self.home, "landing_page": self.landing_page}
+
+
 class PortalPage(Page):
     """Abstract base: every portal page knows its library (through its home page)."""
 
@@ -41,12 +64,13 @@ class PortalPage(Page):
             return self.specific
         return LibraryHomePage.objects.ancestor_of(self).live().first()
 
+    def get_portal(self) -> "Portal":
+        home = self.get_portal_home()
+        return Portal(library=home.library if home else None, home=home)
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        home = self.get_portal_home()
-        context["portal_home"] = home
-        context["library"] = home.library if home else None
-        context["landing_page"] = CityLandingPage.objects.live().first()
+        context.update(self.get_portal().context())
         return context
 
 

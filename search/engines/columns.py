@@ -409,10 +409,6 @@ class ColumnStore:
             self._snapshots[key] = snapshot
             return snapshot
 
-    def forget(self) -> None:
-        with self._lock:
-            self._snapshots.clear()
-
     @staticmethod
     def _brought_up_to_date(snapshot: Columns | None, changes: list[tuple]) -> Columns:
         generation, written_at = changes[-1][:2] if changes else (0, None)

@@ -311,10 +311,11 @@ class _Masks:
             self.common &= matched
         if request.library_scope:
             self.common &= columns.value_mask("library", [request.library_scope])
-        libraries = list(request.libraries) or ([request.library_scope] if request.library_scope else [])
         # "Available now": a copy on the shelf in scope (the chosen libraries, else this
         # library, else anywhere), or a digital file.
-        shelf = columns.value_mask("available", libraries) if libraries else columns.available_anywhere
+        shelf = (
+            columns.value_mask("available", request.shelf_scope) if request.shelf_scope else columns.available_anywhere
+        )
         self.available = shelf | columns.has_digital
         self.facets: dict[str, np.ndarray] = {}
         if request.kinds:

@@ -150,10 +150,6 @@ class RecordIndexDocument(Document):
         dynamic = MetaField("strict")
         source = MetaField(excludes=["all_folded"])
 
-    @classmethod
-    def from_record(cls, document: RecordDocument) -> "RecordIndexDocument":
-        return cls(meta={"id": document.id}, **cls.source(document))
-
     @staticmethod
     def source(document: RecordDocument) -> dict:
         """The indexed fields of a record, as the plain dict the bulk API sends (building a
@@ -336,17 +332,10 @@ class _Filters:
                 bounds["lte"] = request.year_to
             self.facets["year"] = Q("range", year=bounds)
 
-    def scope_library_ids(self) -> list[int] | None:
-        if self.request.libraries:
-            return [int(i) for i in self.request.libraries]
-        if self.request.library_scope is not None:
-            return [self.request.library_scope]
-        return None
-
     def available_query(self) -> Query:
         """A copy on the shelf in scope (the chosen libraries, else this library, else
         anywhere), or a digital file."""
-        ids = self.scope_library_ids()
+        ids = [int(i) for i in self.request.shelf_scope]
         shelf = Q("terms", available_library_ids=ids) if ids else Q("exists", field="available_library_ids")
         return Q("bool", should=[shelf, Q("term", has_digital=True)], minimum_should_match=1)
 

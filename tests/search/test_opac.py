@@ -136,7 +136,7 @@ def test_paging_links(client, opac, library):
 
 def test_numbered_pages_stop_where_the_catalog_stops_accepting_them(client, opac, library, monkeypatch):
     monkeypatch.setattr("search.selectors.MAX_PAGE", 2)
-    monkeypatch.setattr("search.views.MAX_PAGE", 2)
+    monkeypatch.setattr("search.results_page.MAX_PAGE", 2)
     for n in range(5):
         RecordFactory(library=library, title=f"Sách tham khảo {n}")
     from search.engines import search_engine
