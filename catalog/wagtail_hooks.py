@@ -14,7 +14,7 @@ from wagtail.permissions import policy_registry
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from library_site.libraries.admin_views import InstancePermissionEditView, InstancePermissionIndexView
+from library_site.libraries.viewsets import InstancePermissionEditView, InstancePermissionIndexView
 
 from . import admin_views
 from .admin_forms import LibraryOwnedAdminForm, RecordAdminForm

@@ -20,7 +20,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
 from lending.services.personal_data import PERSONAL_DATA_SECTION_HOOK
-from library_site.libraries.admin_views import InstancePermissionEditView, InstancePermissionIndexView, ScopedIndexView
+from library_site.libraries.viewsets import InstancePermissionEditView, InstancePermissionIndexView, ScopedIndexView
 
 from . import admin_views, views
 from .models import COURSE_PROGRESS_HOOK, LESSON_SERVE_HOOK, PracticeSession, SurveyTemplate

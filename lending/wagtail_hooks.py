@@ -21,7 +21,7 @@ from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSetGroup
 
 from catalog.admin_forms import LibraryOwnedAdminForm
-from library_site.libraries.admin_views import (
+from library_site.libraries.viewsets import (
     InstancePermissionEditView,
     ScopedIndexView,
     ScopedInspectView,
