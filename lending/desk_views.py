@@ -25,8 +25,10 @@ from library_site.params import parse_id
 
 from .card_codes import looks_like_payload
 from .models import Hold, HoldStatus, Loan, Membership
-from .services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
-from .services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
+from .selectors import hold_for_copy, hold_shelf, holds_to_fetch
+from .services.circulation import LoanRefused
+from .services.holds import hold_trap
+from .services.loans import copy_mark, loan_create, loan_renew, loan_return
 from .services.personal_data import personal_data_view_log
 from .services.scan import card_scan, scan_text_clean
 

@@ -61,8 +61,9 @@ from library_site.params import id_or_none
 from .auth import THROTTLE_CACHE
 from .card_codes import looks_like_payload
 from .models import Loan, Membership
-from .services.holds import hold_for_copy
-from .services.loans import LoanRefused, loan_create, loan_renew, loan_return
+from .selectors import hold_for_copy
+from .services.circulation import LoanRefused
+from .services.loans import loan_create, loan_renew, loan_return
 from .services.scan import ScanResult, card_scan, scan_text_clean
 
 KIOSK_COOKIE = "kiosk"

@@ -321,7 +321,7 @@ class CardBatch(BackgroundJob):
 class LoanRule(models.Model):
     """How long and how much a category of reader may borrow of a kind of material at a
     library. Empty ``material_kind`` is the library's default for the category; the most
-    specific rule wins (see ``lending.services.loans.loan_rule_for``)."""
+    specific rule wins (see ``lending.services.circulation.loan_rule_for``)."""
 
     library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="loan_rules")
     category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
