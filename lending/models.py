@@ -26,6 +26,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.models import BaseLogEntry, BaseLogEntryManager
+from wagtail.permissions import policy_registry
 
 from catalog.models import private_storage
 from library_site.libraries.models import BackgroundJob, Library, TimestampedModel
@@ -207,10 +208,6 @@ class PersonalDataLogEntryManager(BaseLogEntryManager):
     def viewable_by_user(self, user):
         if user.is_superuser:
             return self.all()
-        from wagtail.permissions import policy_registry
-
-        from lending.permissions import personal_data_models
-
         visible = models.Q(pk__in=[])
         for model in personal_data_models():
             policy = policy_registry.get_by_type(model)
@@ -623,3 +620,9 @@ class RosterSync(BackgroundJob):
     @property
     def is_running(self) -> bool:
         return self.status in {self.Status.UPLOADED, self.Status.PREVIEWING, self.Status.APPLYING}
+
+
+def personal_data_models() -> tuple:
+    """Models holding a reader's personal data: their admin views are scoped by library
+    (``lending.permissions``) and their admin log entries are ``PersonalDataLogEntry`` rows."""
+    return (Reader, Membership, Card, Loan, Hold, ErasureRequest)
