@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Copy, CopyStatus, Record
 from lending.models import Hold, HoldStatus, Loan, Membership, MembershipStatus
 from lending.services.circulation import LoanRefused, copy_status_set, due_date_compute, loan_rule_for
+from lending.tasks import hold_ready_notices_send
 
 UNUSABLE_COPY_STATUSES = [CopyStatus.LOST, CopyStatus.WITHDRAWN]
 
@@ -118,8 +119,6 @@ def hold_trap(*, copy: Copy, today: datetime.date | None = None) -> Hold | None:
 
 
 def _hold_ready_notices_enqueue() -> None:
-    from lending.tasks import hold_ready_notices_send
-
     hold_ready_notices_send.enqueue()
 
 
