@@ -444,7 +444,8 @@ def stage_service(options, library_id: int) -> dict:
 
     from catalog.models import Copy
     from lending.models import Loan, Membership
-    from lending.services.loans import LoanRefused, loan_create, loan_return
+    from lending.services.circulation import LoanRefused
+    from lending.services.loans import loan_create, loan_return
     from library_site.libraries.models import Library
 
     library = Library.objects.get(pk=library_id)

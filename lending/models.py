@@ -26,6 +26,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.models import BaseLogEntry, BaseLogEntryManager
+from wagtail.permissions import policy_registry
 
 from catalog.models import private_storage
 from library_site.libraries.models import BackgroundJob, Library, TimestampedModel
@@ -207,10 +208,6 @@ class PersonalDataLogEntryManager(BaseLogEntryManager):
     def viewable_by_user(self, user):
         if user.is_superuser:
             return self.all()
-        from wagtail.permissions import policy_registry
-
-        from lending.permissions import personal_data_models
-
         visible = models.Q(pk__in=[])
         for model in personal_data_models():
             policy = policy_registry.get_by_type(model)
@@ -321,7 +318,7 @@ class CardBatch(BackgroundJob):
 class LoanRule(models.Model):
     """How long and how much a category of reader may borrow of a kind of material at a
     library. Empty ``material_kind`` is the library's default for the category; the most
-    specific rule wins (see ``lending.services.loans.loan_rule_for``)."""
+    specific rule wins (see ``lending.services.circulation.loan_rule_for``)."""
 
     library = models.ForeignKey(Library, verbose_name=_("library"), on_delete=models.CASCADE, related_name="loan_rules")
     category = models.CharField(_("reader category"), max_length=10, choices=ReaderCategory.choices)
@@ -623,3 +620,9 @@ class RosterSync(BackgroundJob):
     @property
     def is_running(self) -> bool:
         return self.status in {self.Status.UPLOADED, self.Status.PREVIEWING, self.Status.APPLYING}
+
+
+def personal_data_models() -> tuple:
+    """Models holding a reader's personal data: their admin views are scoped by library
+    (``lending.permissions``) and their admin log entries are ``PersonalDataLogEntry`` rows."""
+    return (Reader, Membership, Card, Loan, Hold, ErasureRequest)

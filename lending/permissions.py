@@ -5,14 +5,6 @@ from catalog.permissions import READ_ACTIONS, LibraryOwnedPermissionPolicy
 from library_site.libraries.selectors import library_ids_for_user
 
 
-def personal_data_models() -> tuple:
-    """Models holding a reader's personal data: their admin views are scoped by library
-    and their admin log entries are ``lending.PersonalDataLogEntry`` rows."""
-    from lending.models import Card, ErasureRequest, Hold, Loan, Membership, Reader
-
-    return (Reader, Membership, Card, Loan, Hold, ErasureRequest)
-
-
 class ReaderPermissionPolicy(LibraryOwnedPermissionPolicy):
     """A reader is visible to the staff of every library where they are a member."""
 

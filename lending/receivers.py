@@ -1,9 +1,9 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
-from django.utils import timezone
 
 from lending.models import CardRevocation, Membership
 from lending.permissions import STAFF_PERMISSIONS
+from lending.services.cards import cards_revoke
 from library_site.libraries.services import staff_group_grant, staff_group_grant_everywhere
 from library_site.libraries.signals import library_provisioned
 
@@ -25,6 +25,4 @@ def revoke_cards_of_a_member_who_left(sender, instance, **kwargs):
     """A member marked as left, by whatever path (admin form, roster), can no longer use
     their card: it is revoked as the roster does."""
     if getattr(instance, "_left_just_now", False):
-        instance.cards.filter(revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_reason=CardRevocation.LEFT
-        )
+        cards_revoke(cards=instance.cards.all(), reason=CardRevocation.LEFT)

@@ -39,8 +39,8 @@ from .models import (
     MembershipStatus,
     PersonalDataLogEntry,
     Reader,
+    personal_data_models,
 )
-from .permissions import personal_data_models
 from .services import presence
 from .services.personal_data import EXPORT_ACTION, VIEW_ACTION, personal_data_view_log, personal_data_view_log_many
 from .views import admin as admin_views

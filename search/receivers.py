@@ -3,7 +3,7 @@
 record changed in a transaction once, after it commits.
 
 What does not send signals is covered elsewhere: circulation changes a copy's status with a
-queryset update and calls ``record_changed`` itself (``lending.services.loans.copy_status_set``);
+queryset update and calls ``record_changed`` itself (``lending.services.circulation.copy_status_set``);
 ``record_withdraw`` saves the record (its copies follow in the same transaction); catalog
 imports write with ``bulk_create`` and send ``catalog.signals.records_bulk_changed`` with
 the imported ids once, at the end of the import's transaction."""

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from lending.card_render import ActivationSlip
 from lending.models import Reader
 
 # No 0/O, 1/I/L: a code is read off paper and typed on a phone.
@@ -93,8 +94,6 @@ def activation_code_clear(*, reader: Reader) -> None:
 def activation_slips_issue(*, cards) -> list:
     """A new code, and its slip, for the reader of each card who has not chosen a
     password yet (readers who have are left alone: their password keeps working)."""
-    from lending.card_render import ActivationSlip
-
     valid_for = datetime.timedelta(days=settings.READER_ACTIVATION_CODE_DAYS)
     slips = []
     for card in cards:

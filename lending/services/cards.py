@@ -4,7 +4,7 @@ import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from lending.models import NATIONAL_ISSUER, Card, CardBatch, CardRevocation, Membership, Reader, ReaderCategory
@@ -40,10 +40,7 @@ def card_issue(
     """A new card for the membership; the card it replaces is revoked with the reason
     given. The reader row is locked so two desks never hand out the same serial."""
     reader = Reader.objects.select_for_update().get(pk=membership.reader_id)
-    now = timezone.now()
-    Card.objects.filter(membership=membership, revoked_at__isnull=True).update(
-        revoked_at=now, revoked_reason=replaces_because
-    )
+    cards_revoke(cards=Card.objects.filter(membership=membership), reason=replaces_because)
     serial = (Card.objects.filter(reader=reader).aggregate(last=Max("serial"))["last"] or 0) + 1
     return Card.objects.create(
         membership=membership,
@@ -54,13 +51,13 @@ def card_issue(
     )
 
 
-@transaction.atomic
-def card_revoke(*, card: Card, reason: str) -> Card:
-    if card.revoked_at is None:
-        card.revoked_at = timezone.now()
-        card.revoked_reason = reason
-        card.save(update_fields=["revoked_at", "revoked_reason"])
-    return card
+def cards_revoke(*, cards: QuerySet[Card], reason: str, now: datetime.datetime | None = None) -> int:
+    """Revoke the still valid cards among ``cards``, with ``reason`` (a ``CardRevocation``).
+    Every revocation goes through here: a replacement card (``card_issue``, the desk, a
+    batch re-issue), a member who leaves (the admin form, the roster sync) and an
+    anonymised reader. Cards revoked already keep their date and reason. Returns how many
+    were revoked."""
+    return cards.filter(revoked_at__isnull=True).update(revoked_at=now or timezone.now(), revoked_reason=reason)
 
 
 @transaction.atomic

@@ -2,10 +2,10 @@
 need no loan).
 
 A reader borrows a file for the loan period of their rule; access ends by itself at
-``expires_at`` (``digital_loan_check`` compares the time, no job has to run). Never more
-active loans than licences: creating a loan locks the file's row, counts the active
-loans and the queue, then decides, so two readers taking the last licence at the same
-moment cannot both get it.
+``expires_at`` (``lending.selectors.digital_loan_check`` compares the time, no job has
+to run). Never more active loans than licences: creating a loan locks the file's row,
+counts the active loans and the queue, then decides, so two readers taking the last
+licence at the same moment cannot both get it.
 
 When every licence is lent, readers join a queue (``DigitalHold``). A reader's position
 is the number of waiting holds placed before theirs plus one, and they may borrow as soon
@@ -15,7 +15,6 @@ whenever it is convenient) marks holds that became borrowable (so the reader is 
 and expires those not used within the pickup window."""
 
 import datetime
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -23,78 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from catalog.models import DigitalFile
-from lending.models import DigitalHold, DigitalLoan, HoldStatus, Membership, MembershipStatus, Reader
-from lending.services.loans import LoanRefused, loan_rule_for
-
-
-@dataclass(frozen=True)
-class DigitalAvailability:
-    """What a reader sees next to a licensed file: "2 of 3 licences free", "you are 4th"."""
-
-    licences: int
-    lent: int
-    waiting: int
-    loan: DigitalLoan | None  # the reader's active loan
-    hold: DigitalHold | None  # the reader's waiting hold
-    position: int  # the reader's place in the queue (0: not queued)
-
-    @property
-    def free(self) -> int:
-        return max(self.licences - self.lent, 0)
-
-    @property
-    def can_borrow(self) -> bool:
-        if self.loan is not None:
-            return False
-        if self.hold is not None:
-            return self.position <= self.free
-        return self.waiting < self.free
-
-
-def _active(queryset, now):
-    return queryset.filter(returned_at__isnull=True, expires_at__gt=now)
-
-
-def digital_membership_for(*, reader: Reader, digital_file: DigitalFile) -> Membership | None:
-    """The membership a digital loan goes on: at the library that owns the record if the
-    reader is a member there, else the reader's oldest active membership (licensed files
-    are lent to members of every library of the network)."""
-    memberships = reader.memberships.filter(status=MembershipStatus.ACTIVE).select_related("library")
-    own = memberships.filter(library=digital_file.record.library_id).first()
-    return own or memberships.order_by("created_at", "pk").first()
-
-
-def digital_availability(
-    *, digital_file: DigitalFile, membership: Membership | None = None, now: datetime.datetime | None = None
-) -> DigitalAvailability:
-    now = now or timezone.now()
-    lent = _active(DigitalLoan.objects.filter(digital_file=digital_file), now).count()
-    waiting = list(
-        DigitalHold.objects.filter(digital_file=digital_file, status=HoldStatus.WAITING)
-        .order_by("placed_at", "pk")
-        .values_list("pk", "membership_id")
-    )
-    loan = hold = None
-    position = 0
-    if membership is not None:
-        reader_memberships = set(membership.reader.memberships.values_list("pk", flat=True))
-        loan = (
-            _active(DigitalLoan.objects.filter(digital_file=digital_file, membership__in=reader_memberships), now)
-            .order_by("-expires_at")
-            .first()
-        )
-        for index, (hold_pk, member_pk) in enumerate(waiting, start=1):
-            if member_pk in reader_memberships:
-                hold, position = DigitalHold.objects.get(pk=hold_pk), index
-                break
-    return DigitalAvailability(
-        licences=digital_file.licence_count or 0,
-        lent=lent,
-        waiting=len(waiting),
-        loan=loan,
-        hold=hold,
-        position=position,
-    )
+from lending.models import DigitalHold, DigitalLoan, HoldStatus, Membership, MembershipStatus
+from lending.selectors import digital_availability, digital_loans_active
+from lending.services.circulation import LoanRefused, loan_rule_for
 
 
 def _refuse_unless_lendable(digital_file: DigitalFile, membership: Membership) -> None:
@@ -141,7 +71,7 @@ def digital_loan_create(
     rule = loan_rule_for(
         library=membership.library, category=membership.category, material_kind=digital_file.record.kind
     )
-    active = _active(DigitalLoan.objects.filter(membership=membership), now).count()
+    active = digital_loans_active(DigitalLoan.objects.filter(membership=membership), now).count()
     if active >= rule.max_loans:
         raise LoanRefused(
             _("You already borrow %(count)d digital items, the most allowed.") % {"count": active},
@@ -217,7 +147,7 @@ def digital_holds_refresh(*, now: datetime.datetime | None = None) -> tuple[int,
             while True:  # an expiry frees a place for the next reader: look again
                 free = max(
                     (digital_file.licence_count or 0)
-                    - _active(DigitalLoan.objects.filter(digital_file=digital_file), now).count(),
+                    - digital_loans_active(DigitalLoan.objects.filter(digital_file=digital_file), now).count(),
                     0,
                 )
                 heads = list(
@@ -244,14 +174,3 @@ def digital_holds_refresh(*, now: datetime.datetime | None = None) -> tuple[int,
                 if not lapsed:
                     break
     return ready, expired
-
-
-def digital_loan_check(*, user, digital_file: DigitalFile) -> bool:
-    """``CATALOG_DIGITAL_LOAN_CHECK``: may this signed-in user open the licensed file now?
-    Yes while one of the reader's digital loans of it is active."""
-    reader = getattr(user, "reader", None)
-    if reader is None or reader.anonymised_at:
-        return False
-    return _active(
-        DigitalLoan.objects.filter(digital_file=digital_file, membership__reader=reader), timezone.now()
-    ).exists()

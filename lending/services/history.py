@@ -1,5 +1,6 @@
-"""A reader's loan history, and forgetting it after the lending library's retention period
-(``Library.loan_history_retention``: its own, else ``LOAN_HISTORY_RETENTION_DAYS``).
+"""Forgetting who borrowed what after the lending library's retention period
+(``Library.loan_history_retention``: its own, else ``LOAN_HISTORY_RETENTION_DAYS``); the
+reader reads what is left with ``lending.selectors.reader_loan_history``.
 
 Anonymising detaches ended loans, holds and digital loans from the member (``membership``
 becomes empty) and keeps what statistics count: library, title, copy, dates and the
@@ -14,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from lending.models import DigitalHold, DigitalLoan, Hold, HoldStatus, Loan, Notice, Reader
+from lending.models import DigitalHold, DigitalLoan, Hold, HoldStatus, Loan, Notice
 from lending.services.readers import log_entries_scrub
 from library_site.libraries.models import Library
 
@@ -106,13 +107,4 @@ def loan_history_anonymise(*, today: datetime.date | None = None) -> AnonymisedC
         notices=Notice.objects.filter(
             sent_at__lt=_start_of_day(today - datetime.timedelta(days=settings.LOAN_HISTORY_RETENTION_DAYS))
         ).delete()[0],
-    )
-
-
-def reader_loan_history(*, reader: Reader):
-    """The reader's ended loans at every library, newest first (what retention left)."""
-    return (
-        Loan.objects.filter(membership__reader=reader, returned_at__isnull=False)
-        .select_related("copy__record", "library")
-        .order_by("-returned_at")
     )

@@ -14,50 +14,15 @@ LIMIT 1`` on the queue would let the second desk see no hold at all on PostgreSQ
 import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Copy, CopyStatus, Record
 from lending.models import Hold, HoldStatus, Loan, Membership, MembershipStatus
-from lending.services.loans import LoanRefused, copy_status_set, due_date_compute, loan_rule_for
-from library_site.libraries.models import Library
+from lending.services.circulation import LoanRefused, copy_status_set, due_date_compute, loan_rule_for
+from lending.tasks import hold_ready_notices_send
 
 UNUSABLE_COPY_STATUSES = [CopyStatus.LOST, CopyStatus.WITHDRAWN]
-
-
-def holds_with_position(queryset):
-    """``queryset`` with ``position`` on each hold: 1 for the head of its queue (waiting
-    holds for the same record and pickup library placed before it, plus one), 0 once the
-    hold no longer waits. One query for any number of holds."""
-    ahead = (
-        Hold.objects.filter(
-            record=OuterRef("record"), pickup_library=OuterRef("pickup_library"), status=HoldStatus.WAITING
-        )
-        .filter(Q(placed_at__lt=OuterRef("placed_at")) | Q(placed_at=OuterRef("placed_at"), pk__lt=OuterRef("pk")))
-        .order_by()
-        .values("record")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return queryset.annotate(
-        position=Case(
-            When(status=HoldStatus.WAITING, then=Coalesce(Subquery(ahead), 0) + 1),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    )
-
-
-def hold_position(*, hold: Hold) -> int:
-    """The hold's place in its queue (see ``holds_with_position``)."""
-    return holds_with_position(Hold.objects.filter(pk=hold.pk)).values_list("position", flat=True).get()
-
-
-def hold_for_copy(*, copy: Copy) -> Hold | None:
-    """The hold this copy waits for on the hold shelf, if any."""
-    return Hold.objects.select_related("membership__reader").filter(copy=copy, status=HoldStatus.READY).first()
 
 
 @transaction.atomic
@@ -154,8 +119,6 @@ def hold_trap(*, copy: Copy, today: datetime.date | None = None) -> Hold | None:
 
 
 def _hold_ready_notices_enqueue() -> None:
-    from lending.tasks import hold_ready_notices_send
-
     hold_ready_notices_send.enqueue()
 
 
@@ -180,24 +143,3 @@ def holds_expire(*, today: datetime.date | None = None) -> int:
             _copy_release(copy=copy, today=today)
             expired += 1
     return expired
-
-
-def holds_to_fetch(*, library: Library):
-    """Waiting holds at ``library`` for which a copy stands on its shelves: the desk's
-    list of copies to fetch and scan onto the hold shelf."""
-    available = Copy.objects.filter(record=OuterRef("record"), library=library, status=CopyStatus.AVAILABLE)
-    return (
-        Hold.objects.filter(pickup_library=library, status=HoldStatus.WAITING)
-        .filter(Exists(available))
-        .select_related("record", "membership__reader")
-        .order_by("placed_at", "pk")
-    )
-
-
-def hold_shelf(*, library: Library):
-    """Copies waiting on the hold shelf at ``library``, oldest pickup day first."""
-    return (
-        Hold.objects.filter(pickup_library=library, status=HoldStatus.READY)
-        .select_related("record", "copy", "membership__reader")
-        .order_by("expires_on", "pk")
-    )

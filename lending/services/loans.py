@@ -12,7 +12,6 @@ lent only to the reader it waits for; a loan is not renewed while others wait.""
 import datetime
 import logging
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -20,50 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import Copy, CopyStatus
-from lending.models import ClosedDay, Hold, HoldStatus, Loan, LoanEnd, LoanRule, Membership, MembershipStatus
+from lending.models import Hold, HoldStatus, Loan, LoanEnd, Membership, MembershipStatus
+from lending.services.circulation import LoanRefused, copy_status_set, due_date_compute, loan_rule_for
+from lending.services.holds import hold_trap
 from library_site.libraries.models import Library
-from search.indexing import record_changed
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_RULE = {"loan_days": 14, "max_loans": 3, "max_renewals": 1, "hold_pickup_days": 3}
-
-
-class LoanRefused(ValidationError):
-    """A checkout, return or renewal the desk must refuse; ``code`` says why."""
-
-
-def copy_status_set(*, copy: Copy, status: str) -> None:
-    """Every status change of a copy by circulation goes through here (the search index
-    hooks in at this one place). A queryset update: ``Copy.save()`` would also queue a
-    Wagtail reference-index task per checkout, for a field no reference depends on."""
-    copy.status = status
-    Copy.objects.filter(pk=copy.pk).update(status=status, updated_at=timezone.now())
-    record_changed(copy.record_id)
-
-
-def loan_rule_for(*, library: Library, category: str, material_kind: str) -> LoanRule:
-    """The rule for this category and kind at this library: a rule for the kind, else the
-    library's default for the category, else the built-in default (14 days, 3 loans)."""
-    rules = {rule.material_kind: rule for rule in LoanRule.objects.filter(library=library, category=category)}
-    return rules.get(material_kind) or rules.get("") or LoanRule(library=library, category=category, **DEFAULT_RULE)
-
-
-def due_date_compute(*, library: Library, start: datetime.date, days: int) -> datetime.date:
-    """``start`` + ``days``, moved forward past closed days and weekdays without opening
-    hours, so a book is never due on a day nobody can return it."""
-    due = start + datetime.timedelta(days=days)
-    closed = set(
-        ClosedDay.objects.filter(
-            library=library, date__gte=due, date__lte=due + datetime.timedelta(days=60)
-        ).values_list("date", flat=True)
-    )
-    open_weekdays = set(library.opening_hours.values_list("weekday", flat=True))
-    for _attempt in range(60):
-        if due not in closed and (not open_weekdays or due.weekday() in open_weekdays):
-            return due
-        due += datetime.timedelta(days=1)
-    return due
 
 
 @transaction.atomic
@@ -154,8 +115,6 @@ def loan_return(*, copy: Copy, today: datetime.date | None = None, kiosk: str = 
     ``kiosk`` names the self-service kiosk the reader returned it at (empty at the desk):
     the loan records it and the return is logged with it, so a librarian can tell a copy
     put in the kiosk's return box from one handed over at the desk."""
-    from lending.services.holds import hold_trap
-
     copy = Copy.objects.select_for_update().get(pk=copy.pk)
     loan = Loan.objects.select_for_update().filter(copy=copy, returned_at__isnull=True).first()
     if loan is None:

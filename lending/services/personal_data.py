@@ -40,6 +40,9 @@ from lending.models import (
     Reader,
     personal_data_log_label,
 )
+from lending.services.digital import digital_hold_cancel, digital_loan_return
+from lending.services.holds import hold_cancel
+from lending.services.readers import reader_anonymise
 
 VIEW_ACTION = "lending.view"
 EXPORT_ACTION = "lending.data_export"
@@ -273,10 +276,6 @@ def erasure_request_approve(*, erasure: ErasureRequest, user, note: str = "") ->
     statistics stay). Refused while the reader still has books on loan, at any library:
     they must be returned (or marked lost) first. Open holds, digital holds and digital
     loans end; every membership becomes *left*; the request's free-text reason goes."""
-    from lending.services.digital import digital_hold_cancel, digital_loan_return
-    from lending.services.holds import hold_cancel
-    from lending.services.readers import reader_anonymise
-
     erasure = _pending(erasure)
     reader = erasure.reader
     memberships = Membership.objects.filter(reader=reader)

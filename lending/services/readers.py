@@ -28,6 +28,7 @@ from lending.models import (
     PersonalDataLogEntry,
     Reader,
 )
+from lending.services.cards import cards_revoke
 from library_site.libraries.models import Library
 
 
@@ -123,7 +124,7 @@ def reader_anonymise(*, reader: Reader) -> Reader:
     reader.user = None
     reader.anonymised_at = timezone.now()
     reader.save()
-    reader.cards.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_reason=CardRevocation.LEFT)
+    cards_revoke(cards=reader.cards.all(), reason=CardRevocation.LEFT)
     for card in reader.cards.all():
         # Lower case: never one of the upper-case numbers ``card_number`` makes.
         card.number = f"anon-{uuid.uuid4().hex}"

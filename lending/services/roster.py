@@ -58,7 +58,7 @@ from lending.models import (
     RosterSync,
     id_number_validator,
 )
-from lending.services.cards import card_default_valid_until, card_issue, card_number
+from lending.services.cards import card_default_valid_until, card_issue, card_number, cards_revoke
 from library_site.libraries.models import Library
 from library_site.text import fold, nfc
 
@@ -478,7 +478,7 @@ def _write(library, issuer, school_year, today, plan_new, plan_join, plan_update
         membership.status = MembershipStatus.LEFT
         membership.left_on = today
         membership.save(update_fields=["status", "left_on", "updated_at"])
-        valid_cards.update(revoked_at=now, revoked_reason=CardRevocation.LEFT)
+        cards_revoke(cards=valid_cards, reason=CardRevocation.LEFT, now=now)
     return leaves
 
 

@@ -21,8 +21,10 @@ from django.utils.translation import gettext as _
 
 from catalog.models import CopyStatus
 from lending.models import Hold, HoldStatus, Loan, Membership
-from lending.services.holds import hold_for_copy, hold_shelf, hold_trap, holds_to_fetch
-from lending.services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
+from lending.selectors import hold_for_copy, hold_shelf, holds_to_fetch
+from lending.services.circulation import LoanRefused
+from lending.services.holds import hold_trap
+from lending.services.loans import copy_mark, loan_create, loan_renew, loan_return
 from lending.services.personal_data import personal_data_view_log
 from lending.services.scan import card_scan, scan_lookup, scan_text_clean
 from library_site.libraries.selectors import library_list_for_user

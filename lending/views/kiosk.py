@@ -65,8 +65,9 @@ from lending.kiosk import (
     kiosk_visit,
 )
 from lending.models import Loan, Membership
-from lending.services.holds import hold_for_copy
-from lending.services.loans import LoanRefused, loan_create, loan_renew, loan_return
+from lending.selectors import hold_for_copy
+from lending.services.circulation import LoanRefused
+from lending.services.loans import loan_create, loan_renew, loan_return
 from lending.services.scan import ScanResult, card_scan, scan_lookup, scan_text_clean
 from library_site.libraries.models import Library
 from library_site.middleware import allow_features

@@ -27,17 +27,12 @@ from lending.card_render import card_png
 from lending.data_export import reader_data_json, reader_data_pdf
 from lending.middleware import reader_session_start
 from lending.models import Card, DigitalHold, DigitalLoan, ErasureStatus, Hold, Loan, MembershipStatus, Reader
-from lending.selectors import reader_circulation_summary, record_availability, record_for_reader
+from lending.selectors import digital_membership_for, reader_circulation_summary, record_availability, record_for_reader
 from lending.services.activation import activation_code_clear
-from lending.services.digital import (
-    digital_hold_cancel,
-    digital_hold_place,
-    digital_loan_create,
-    digital_loan_return,
-    digital_membership_for,
-)
+from lending.services.circulation import LoanRefused
+from lending.services.digital import digital_hold_cancel, digital_hold_place, digital_loan_create, digital_loan_return
 from lending.services.holds import hold_cancel, hold_place
-from lending.services.loans import LoanRefused, loan_renew
+from lending.services.loans import loan_renew
 from lending.services.personal_data import (
     ErasureRefused,
     erasure_request_create,

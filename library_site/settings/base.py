@@ -293,8 +293,8 @@ ROSTER_UNDO_DAYS = env_int("ROSTER_UNDO_DAYS", 30)
 ROSTER_UPLOAD_KEEP_HOURS = env_int("ROSTER_UPLOAD_KEEP_HOURS", 24)
 
 # --- Circulation -----------------------------------------------------------------------------
-# Licensed digital files open only during a digital loan (lending.services.digital).
-CATALOG_DIGITAL_LOAN_CHECK = "lending.services.digital.digital_loan_check"
+# Licensed digital files open only during a digital loan (lending.services.digital, lending.selectors).
+CATALOG_DIGITAL_LOAN_CHECK = "lending.selectors.digital_loan_check"
 # Days after a loan, hold or digital loan ended before `anonymise_loans` detaches it from
 # the reader (the counts by library, category and title stay for statistics).
 LOAN_HISTORY_RETENTION_DAYS = env_int("LOAN_HISTORY_RETENTION_DAYS", 365)

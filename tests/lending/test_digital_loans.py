@@ -13,14 +13,14 @@ import pytest
 from catalog.models import DigitalFile, DigitalFormat
 from catalog.selectors import digital_file_access
 from lending.models import DigitalHold, DigitalLoan, HoldStatus, LoanRule, ReaderCategory
+from lending.selectors import digital_availability
+from lending.services.circulation import LoanRefused
 from lending.services.digital import (
-    digital_availability,
     digital_hold_place,
     digital_holds_refresh,
     digital_loan_create,
     digital_loan_return,
 )
-from lending.services.loans import LoanRefused
 from lending.services.readers import reader_account_ensure
 from tests.factories.lending import MembershipFactory
 

@@ -11,16 +11,10 @@ import pytest
 
 from catalog.models import CopyStatus
 from lending.models import ClosedDay, Hold, HoldStatus, Loan, LoanEnd, MembershipStatus
-from lending.services.holds import (
-    hold_cancel,
-    hold_for_copy,
-    hold_place,
-    hold_position,
-    hold_trap,
-    holds_expire,
-    holds_to_fetch,
-)
-from lending.services.loans import LoanRefused, copy_mark, loan_create, loan_renew, loan_return
+from lending.selectors import hold_for_copy, hold_position, holds_to_fetch
+from lending.services.circulation import LoanRefused
+from lending.services.holds import hold_cancel, hold_place, hold_trap, holds_expire
+from lending.services.loans import copy_mark, loan_create, loan_renew, loan_return
 from tests.factories.catalog import CopyFactory, RecordFactory
 from tests.factories.lending import MembershipFactory
 

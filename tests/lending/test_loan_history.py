@@ -14,7 +14,8 @@ from wagtail.models import ModelLogEntry
 import pytest
 
 from lending.models import Loan, Notice, PersonalDataLogEntry, ReaderCategory
-from lending.services.history import loan_history_anonymise, reader_loan_history
+from lending.selectors import reader_loan_history
+from lending.services.history import loan_history_anonymise
 from lending.services.loans import loan_create, loan_return
 from lending.services.notices import notices_send
 from lending.services.readers import reader_account_ensure

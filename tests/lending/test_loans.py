@@ -7,7 +7,8 @@ import pytest
 
 from catalog.models import CopyStatus, MaterialKind
 from lending.models import ClosedDay, Loan, LoanRule, MembershipStatus, ReaderCategory
-from lending.services.loans import LoanRefused, due_date_compute, loan_create, loan_renew, loan_return
+from lending.services.circulation import LoanRefused, due_date_compute
+from lending.services.loans import loan_create, loan_renew, loan_return
 from tests.factories.catalog import CopyFactory, RecordFactory
 from tests.factories.lending import MembershipFactory
 

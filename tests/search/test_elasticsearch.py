@@ -162,7 +162,7 @@ def test_a_saved_record_is_found_after_the_commit(engine, library, django_captur
 
 
 def test_a_checkout_updates_the_availability_summary(indexed, engine, django_capture_on_commit_callbacks):
-    from lending.services.loans import copy_status_set
+    from lending.services.circulation import copy_status_set
 
     copy = indexed["dat_rung"].copies.get(barcode="CK000001")
     with django_capture_on_commit_callbacks(execute=True):

@@ -16,7 +16,7 @@ from django.utils import timezone
 import pytest
 
 from catalog.models import Copy, CopyStatus, Record, RecordContributor
-from lending.services.loans import copy_status_set
+from lending.services.circulation import copy_status_set
 from search.engines import EngineUnavailable
 from search.indexing import pending_catch_up, record_changed, records_changed
 from search.models import PendingIndexUpdate
