@@ -8,6 +8,7 @@ class LendingConfig(AppConfig):
     verbose_name = _("Lending")
 
     def ready(self):
+        # Imported here, not at the top: these modules load models, which need the app registry.
         from wagtail.permissions import register_permission_policy
 
         from catalog.permissions import LibraryOwnedPermissionPolicy

@@ -4,6 +4,8 @@ from django.dispatch import receiver
 from lending.models import CardRevocation, Membership
 from lending.permissions import STAFF_PERMISSIONS
 from lending.services.cards import cards_revoke
+from lending.signals import hold_ready
+from lending.tasks import hold_ready_notices_send
 from library_site.libraries.services import staff_group_grant, staff_group_grant_everywhere
 from library_site.libraries.signals import library_provisioned
 
@@ -26,3 +28,10 @@ def revoke_cards_of_a_member_who_left(sender, instance, **kwargs):
     their card: it is revoked as the roster does."""
     if getattr(instance, "_left_just_now", False):
         cards_revoke(cards=instance.cards.all(), reason=CardRevocation.LEFT)
+
+
+@receiver(hold_ready)
+def send_hold_ready_notices(sender, hold, **kwargs):
+    """Email the hold-ready notice now, in the task worker, rather than at the next
+    ``circulation_daily``."""
+    hold_ready_notices_send.enqueue()

@@ -20,6 +20,7 @@ import time
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -28,9 +29,21 @@ from django.utils.translation import gettext
 from django_tasks import task
 
 from lending.card_render import activation_slips_pdf_write, cards_pdf_write, cards_png
-from lending.models import Card, CardBatch, CardRevocation, Membership, MembershipStatus, ReaderCategory
+from lending.models import (
+    Card,
+    CardBatch,
+    CardRevocation,
+    Membership,
+    MembershipStatus,
+    NoticeKind,
+    ReaderCategory,
+    RosterSync,
+)
 from lending.services.activation import activation_slips_issue
 from lending.services.cards import card_issue
+from lending.services.notices import notices_send
+from lending.services.roster import roster_sync
+from lending.services.roster_history import roster_upload_file_delete
 from library_site.libraries.models import Library
 
 logger = logging.getLogger(__name__)
@@ -156,9 +169,6 @@ def card_batch_run(batch_id: int) -> str:
 def hold_ready_notices_send() -> int:
     """Email hold-ready notices now (queued when a copy goes to the hold shelf) rather
     than at the next ``circulation_daily``; the daily run would find them already sent."""
-    from lending.models import NoticeKind
-    from lending.services.notices import notices_send
-
     return notices_send(kinds=[NoticeKind.HOLD_READY])[NoticeKind.HOLD_READY]
 
 
@@ -169,11 +179,6 @@ def roster_sync_run(sync_id: int) -> str:
     recording progress on its row so the admin page can show it. Reading a large or
     hostile spreadsheet happens here, never in a web request. The file is deleted once the
     sync is applied or fails, and as soon as a preview finds errors (it cannot be applied)."""
-    from django.core.exceptions import ValidationError
-
-    from lending.models import RosterSync
-    from lending.services.roster import roster_sync
-    from lending.services.roster_history import roster_upload_file_delete
 
     sync = RosterSync.objects.select_related("library", "user").get(pk=sync_id)
     rows = RosterSync.objects.filter(pk=sync_id)

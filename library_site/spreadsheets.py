@@ -22,6 +22,8 @@ import io
 from collections.abc import Iterable
 from functools import wraps
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
 FORMULA_STARTS = ("=", "+", "-", "@")
 CONTROL_STARTS = ("\t", "\r")
 ESCAPE = "'"
@@ -70,8 +72,6 @@ def csv_text(rows: Iterable[Iterable], *, bom: bool = True) -> str:
 def xlsx_cell(value):
     """An escaped value openpyxl can store: control characters that XML cannot hold
     (openpyxl refuses them with ``IllegalCharacterError``) are dropped."""
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
     value = cell_escape(value)
     if isinstance(value, str):
         return ILLEGAL_CHARACTERS_RE.sub("", value)
@@ -97,6 +97,7 @@ def wagtail_exports_escape() -> None:
     cells back into strings; its CSV is written as is. If a Wagtail upgrade renames the
     methods this fails at start-up (``AttributeError``) rather than silently exporting
     formulas; ``tests/libraries/test_spreadsheets.py`` downloads both formats."""
+    # Imported here: Wagtail's admin views load models, and this runs from an app's ready().
     from wagtail.admin.views.mixins import SpreadsheetExportMixin
 
     if getattr(SpreadsheetExportMixin, "_cells_escaped", False):

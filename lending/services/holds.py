@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from catalog.models import Copy, CopyStatus, Record
 from lending.models import Hold, HoldStatus, Loan, Membership, MembershipStatus
 from lending.services.circulation import LoanRefused, copy_status_set, due_date_compute, loan_rule_for
-from lending.tasks import hold_ready_notices_send
+from lending.signals import hold_ready
 
 UNUSABLE_COPY_STATUSES = [CopyStatus.LOST, CopyStatus.WITHDRAWN]
 
@@ -114,12 +114,8 @@ def hold_trap(*, copy: Copy, today: datetime.date | None = None) -> Hold | None:
     head.expires_on = due_date_compute(library=copy.library, start=today, days=rule.hold_pickup_days)
     head.save(update_fields=["status", "copy", "ready_at", "expires_on"])
     copy_status_set(copy=copy, status=CopyStatus.ON_HOLD_SHELF)
-    transaction.on_commit(_hold_ready_notices_enqueue)
+    transaction.on_commit(lambda: hold_ready.send(sender=Hold, hold=head))
     return head
-
-
-def _hold_ready_notices_enqueue() -> None:
-    hold_ready_notices_send.enqueue()
 
 
 def holds_expire(*, today: datetime.date | None = None) -> int:

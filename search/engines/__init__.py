@@ -12,6 +12,8 @@ __all__ = ["EngineUnavailable", "SearchEngine", "search_engine", "search_engine_
 
 @cache
 def search_engine() -> SearchEngine:
+    # Imported on first use: only the configured engine is loaded (the Elasticsearch client is
+    # not needed by a database-only installation).
     if getattr(settings, "ELASTICSEARCH_URL", ""):
         from search.engines.elasticsearch import ElasticsearchEngine
 

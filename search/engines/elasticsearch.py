@@ -61,6 +61,7 @@ from elasticsearch.dsl import (
     token_filter,
 )
 
+from catalog.models import Copy, Record
 from library_site.text import fold, nfc
 from search.documents import RecordDocument, indexable_records, record_documents
 from search.engines.base import EngineUnavailable, InvalidCursor, Progress, SearchEngine
@@ -76,6 +77,7 @@ from search.types import (
     SearchResult,
     Sort,
 )
+from search.vietnamese import input_method_decode, normalise_query
 
 logger = logging.getLogger(__name__)
 
@@ -561,8 +563,6 @@ class ElasticsearchEngine(SearchEngine):
         return indexed  # raises BulkIndexError when a document is refused
 
     def _index_changed_since(self, since: datetime.datetime) -> None:
-        from catalog.models import Copy, Record
-
         ids = set(Record.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
         ids.update(Copy.objects.filter(updated_at__gte=since).values_list("record_id", flat=True))
         if ids:
@@ -655,8 +655,6 @@ class ElasticsearchEngine(SearchEngine):
         return Search(using=self.client, index=self.alias)
 
     def search(self, request: SearchRequest) -> SearchResult:
-        from search.vietnamese import input_method_decode, normalise_query
-
         started = time.perf_counter()
         query = normalise_query(request.query)
         suggestion = input_method_decode(query) if query else None
@@ -786,8 +784,6 @@ class ElasticsearchEngine(SearchEngine):
         """Titles and contributors whose words start with what was typed, accents optional
         ("dat ru" → "Đất rừng phương Nam"). Only records the person may see are used
         (public ones unless ``access`` says more), so a staff-only title never leaks."""
-        from search.vietnamese import normalise_query
-
         query = normalise_query(query)
         if not folded_words(query) or limit <= 0:
             return []
