@@ -11,6 +11,7 @@ PORT ?= 8000
 POSTGRES_TEST_URL ?= postgres://postgres@127.0.0.1:5432/test
 SKIP_POSTGRES ?=
 PYTEST_ARGS ?=
+TEST_JOBS ?= 2
 
 # manage.py defaults to the dev settings; the tests always use library_site.settings.test.
 export PORTAL_PORT := $(PORT)
@@ -31,7 +32,10 @@ serve:
 	trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install-test system-deps messages lint check pytest-sqlite pytest-postgres
+# The SQLite and PostgreSQL passes run side by side (one core each), each printing its
+# output when it ends; TEST_JOBS=1 runs them one after the other.
+test: install-test system-deps messages lint check
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target pytest-sqlite pytest-postgres
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +69,7 @@ messages:
 lint:
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 check:
 	$(TEST_SETTINGS) $(PY) manage.py check --fail-level WARNING
