@@ -15,15 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-import qrcode
-from qrcode.image.svg import SvgPathImage
-
 from lending.kiosk import kiosk_from_request, kiosk_membership
 from lending.services.readers import reader_account_ensure
 from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_ids_for_user
 from library_site.portals.models import LibraryHomePage
 from library_site.portals.selectors import portal_for_library
+from library_site.printing.barcodes import qr_svg
 
 from .forms import EnrolForm, KioskJoinForm, LearningNeedForm, SurveyForm
 from .models import CourseIndexPage, CoursePage, EnrolmentChannel, LessonPage, PracticeSession, SurveyPhase
@@ -253,11 +251,6 @@ def _kiosk_reader(request, library):
     return kiosk_membership(request, kiosk)
 
 
-def _qr_svg(url: str) -> str:
-    image = qrcode.make(url, image_factory=SvgPathImage, box_size=8, border=2)
-    return image.to_string(encoding="unicode")
-
-
 @never_cache
 def kiosk_join_view(request, code: str, course_id: int):
     """Join at the kiosk: the resident types the ID on their card and their password.
@@ -309,7 +302,7 @@ def kiosk_join_view(request, code: str, course_id: int):
             else:
                 course_url = request.build_absolute_uri(course.get_url(request))
                 # Drawn by qrcode from our own URL: the SVG holds no user input.
-                context.update(joined=True, course_url=course_url, qr_svg=mark_safe(_qr_svg(course_url)))
+                context.update(joined=True, course_url=course_url, qr_svg=mark_safe(qr_svg(course_url, box_size=8)))
                 return TemplateResponse(request, "community_courses/kiosk_join.html", context)
     context["form"] = form
     return TemplateResponse(request, "community_courses/kiosk_join.html", context)

@@ -1,5 +1,5 @@
 """Barcodes for printing: Code 128 (copy labels, card numbers) drawn with python-barcode's
-``ImageWriter``, and QR codes (reader cards) drawn with ``qrcode``.
+``ImageWriter``, and QR codes (reader cards; inline SVG for pages) drawn with ``qrcode``.
 
 Bars are painted on whole device pixels: a module (the narrowest bar) is a whole number
 of pixels at the target resolution, so every bar of the same width prints with the same
@@ -10,12 +10,15 @@ The human-readable text under the bars is drawn with the bundled Be Vietnam Pro 
 so the output is the same on every machine. QR codes, too, have whole-pixel modules.
 """
 
+import re
+
 import qrcode
 import qrcode.constants
 from barcode import Code128
 from barcode.errors import BarcodeError
 from barcode.writer import ImageWriter
 from PIL import Image, ImageDraw
+from qrcode.image.svg import SvgPathImage
 
 from library_site.printing.fonts import font
 from library_site.printing.units import mm_to_px, pt_to_px
@@ -134,3 +137,12 @@ def qr_image(text: str, box_px: int) -> Image.Image:
     raw = bytes(0 if dark else 255 for row in matrix for dark in row)
     image = Image.frombytes("L", (modules, modules), raw)
     return image.resize((modules * module_px, modules * module_px), Image.Resampling.NEAREST)
+
+
+def qr_svg(text: str, *, box_size: int = 10, size_px: int | None = None) -> str:
+    """A QR code as inline SVG markup (a path, border of 2 modules), for a page to show:
+    ``size_px`` fixes its displayed width and height and marks it as an image."""
+    svg = qrcode.make(text, image_factory=SvgPathImage, box_size=box_size, border=2).to_string(encoding="unicode")
+    if size_px is not None:
+        svg = re.sub(r'width="[^"]*" height="[^"]*"', f'width="{size_px}" height="{size_px}" role="img"', svg, count=1)
+    return svg
