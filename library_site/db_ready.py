@@ -12,7 +12,7 @@ def main() -> int:
     config = dj_database_url.parse(url)
     if "postgresql" not in config["ENGINE"]:
         return 0
-    import psycopg
+    import psycopg  # only when the URL is PostgreSQL: a SQLite-only install may lack the driver
 
     try:
         psycopg.connect(

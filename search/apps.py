@@ -7,4 +7,5 @@ class SearchConfig(AppConfig):
     verbose_name = _("Catalog search")
 
     def ready(self):
+        # Imported here, not at the top: connecting the receivers loads models (app registry).
         from . import receivers  # noqa: F401
