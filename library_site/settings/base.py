@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "lending",
     "community_courses",
     "search",
+    "reports",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
