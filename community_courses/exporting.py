@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from library_site.spreadsheets import csv_text, xlsx_append
 
 from .selectors.participation import ParticipationReport
-from .selectors.survey_results import PhaseItem, SurveyResults
+from .selectors.survey_results import P_VALUE_FLOOR, PhaseItem, SurveyResults
 
 Table = tuple[str, list[str], list[list]]  # title, header, rows
 
@@ -29,6 +29,13 @@ def _hidden(minimum: int) -> str:
 
 def _round(value, digits: int = 3):
     return None if value is None else round(value, digits)
+
+
+def _p_value(value):
+    """A p-value to 4 places, and "< 0.0001" (text) below that: rounding would print 0.0."""
+    if value is not None and value < P_VALUE_FLOOR:
+        return f"< {P_VALUE_FLOOR:.4f}"
+    return _round(value, 4)
 
 
 def _phase_cells(item: PhaseItem, minimum: int) -> list:
@@ -86,7 +93,7 @@ def survey_results_tables(results: SurveyResults) -> list[Table]:
                 _round(change.ci_low),
                 _round(change.ci_high),
                 _round(change.wilcoxon_statistic),
-                _round(change.wilcoxon_p, 4),
+                _p_value(change.wilcoxon_p),
             ]
         items.append(row)
         labels = [bar.label for bar in (item.before.bars or item.after.bars)]

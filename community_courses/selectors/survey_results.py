@@ -47,6 +47,10 @@ class PhaseItem:
     texts: list[str] = field(default_factory=list)
 
 
+# Below this a p-value is reported as "< 0.0001", never rounded to 0.0.
+P_VALUE_FLOOR = 0.0001
+
+
 @dataclass
 class PairedChange:
     shown: bool

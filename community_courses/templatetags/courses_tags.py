@@ -4,6 +4,7 @@ from django import template
 from django.utils.formats import number_format
 
 from catalog.selectors import digital_file_url
+from community_courses.selectors.survey_results import P_VALUE_FLOOR
 
 register = template.Library()
 
@@ -32,6 +33,17 @@ def decimal(value, digits: int = 2) -> str:
     if value is None or value == "":
         return "—"
     return _rounded(float(value), digits)
+
+
+@register.filter
+def p_value(value) -> str:
+    """A p-value with its relation: "= 0,0312", or "< 0,0001" for smaller ones (rounding
+    would print 0,0000)."""
+    if value is None or value == "":
+        return "—"
+    if float(value) < P_VALUE_FLOOR:
+        return f"< {_rounded(P_VALUE_FLOOR, 4)}"
+    return f"= {_rounded(float(value), 4)}"
 
 
 @register.filter

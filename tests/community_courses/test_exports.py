@@ -1,4 +1,5 @@
 import csv
+import dataclasses
 import datetime
 import io
 import json
@@ -161,3 +162,46 @@ def test_numbers_and_dates_stay_typed_values_and_vietnamese_text_is_unchanged():
     assert (ward.value, ward.data_type) == ("Phường Bến Nghé", "s")
     assert (change.value, change.data_type) == (-1.25, "n")
     assert (day.is_date, day.value.date()) == (True, datetime.date(2026, 3, 25))
+
+
+@pytest.fixture
+def thirty_pairs(course, lessons, settings):
+    """Thirty participants who all answered higher after: a very small p-value."""
+    settings.SURVEY_MIN_GROUP_SIZE = 5
+    likert = course.survey_template.questions.all()[0]
+    for n in range(30):
+        enrolment = enrolment_create(course=course, user=UserFactory(username=f"hv{n}"))
+        enrolment.course = course
+        survey_response_submit(
+            enrolment=enrolment, phase=SurveyPhase.BEFORE, anonymous=True, answers={str(likert.pk): 1 + n % 2}
+        )
+        for lesson in lessons:
+            enrolment = lesson_complete(enrolment=enrolment, lesson=lesson)
+        enrolment.course = course
+        survey_response_submit(
+            enrolment=enrolment, phase=SurveyPhase.AFTER, anonymous=True, answers={str(likert.pk): 4 + n % 3 // 2}
+        )
+    return course
+
+
+def test_a_tiny_p_value_reads_less_than_not_zero_in_every_export_and_the_page(client, thirty_pairs, centre_staff):
+    p = survey_results(course=thirty_pairs).items[0].change.wilcoxon_p
+    assert 0 < p < 0.0001  # the data make the point: rounded to 4 places it would be 0.0
+
+    tables = survey_results_tables(survey_results(course=thirty_pairs))
+    csv_rows = list(csv.reader(io.StringIO(tables_csv(tables).lstrip("\ufeff"))))
+    header = next(row for row in csv_rows if "Wilcoxon p-value" in row)
+    item_row = csv_rows[csv_rows.index(header) + 1]
+    assert item_row[header.index("Wilcoxon p-value")] == "< 0.0001"
+    workbook = load_workbook(io.BytesIO(tables_xlsx(tables)))
+    items = workbook["Items"]
+    column = [cell.value for cell in items[1]].index("Wilcoxon p-value")
+    assert items.cell(row=2, column=column + 1).value == "< 0.0001"
+    assert json.loads(json.dumps(dataclasses.asdict(survey_results(course=thirty_pairs)), default=str))["items"][0][
+        "change"
+    ]["wilcoxon_p"] == pytest.approx(p)
+
+    client.force_login(centre_staff)
+    page = client.get(f"/admin/courses/{thirty_pairs.pk}/survey/").content.decode()
+    assert "p &lt; 0,0001" in page
+    assert "p = 0,0000" not in page
