@@ -10,4 +10,7 @@ class LibrariesConfig(AppConfig):
     verbose_name = _("Libraries")
 
     def ready(self):
+        # Imported here, not at the top: connecting the receivers loads models (app registry).
+        from . import receivers  # noqa: F401
+
         wagtail_exports_escape()

@@ -18,6 +18,7 @@ Libraries); the links to Site/Collection/Group are made by
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -231,3 +232,66 @@ class OpeningHours(Orderable):
 
     def __str__(self):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class OfficerLevel(models.TextChoices):
+    DISTRICT = "district", _("District officer")
+    CITY = "city", _("City officer")
+
+
+class Officer(TimestampedModel):
+    """An education officer of the programme: reads the statistics of the libraries in
+    their area (a district, or some of its wards; the whole city for a city officer),
+    never a reader's name or ID, and changes nothing. City administrators appoint them
+    in the admin (*Libraries → Officers*); ``libraries.selectors.officer_library_list``
+    is their area."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="officer"
+    )
+    level = models.CharField(_("level"), max_length=16, choices=OfficerLevel.choices, default=OfficerLevel.DISTRICT)
+    district = models.CharField(
+        _("district"),
+        max_length=100,
+        blank=True,
+        help_text=_("District officers: the district whose libraries they follow, as written on the libraries."),
+    )
+    wards = models.CharField(
+        _("wards"),
+        max_length=500,
+        blank=True,
+        help_text=_("Only these wards of the district, separated by commas; empty = the whole district."),
+    )
+
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("level"),
+        FieldRowPanel([FieldPanel("district"), FieldPanel("wards")]),
+    ]
+
+    class Meta:
+        ordering = ["level", "district", "user__username"]
+        verbose_name = _("officer")
+        verbose_name_plural = _("officers")
+
+    def __str__(self):
+        name = self.user.get_full_name() or self.user.get_username()
+        if self.level == OfficerLevel.CITY:
+            return f"{name} · {self.get_level_display()}"
+        return f"{name} · {self.district}" + (f" ({self.wards})" if self.wards else "")
+
+    @property
+    def ward_list(self) -> list[str]:
+        return [ward.strip() for ward in self.wards.split(",") if ward.strip()]
+
+    def clean(self):
+        super().clean()
+        self.district, self.wards = self.district.strip(), ", ".join(self.ward_list)
+        if self.level == OfficerLevel.DISTRICT and not self.district:
+            raise ValidationError({"district": _("A district officer follows a district: name it.")})
+        if self.level == OfficerLevel.CITY and (self.district or self.wards):
+            raise ValidationError(
+                {"district": _("A city officer follows every library: leave district and wards empty.")}
+            )
+        if self.user_id and self.user.is_superuser:
+            raise ValidationError({"user": _("A city administrator already sees everything.")})

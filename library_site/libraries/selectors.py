@@ -5,7 +5,9 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db.models import QuerySet
 
-from .models import Library, OpeningHours, Weekday
+from library_site.text import match_key
+
+from .models import Library, Officer, OfficerLevel, OpeningHours, Weekday
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,36 @@ def library_ids_for_user(*, user: AbstractBaseUser) -> frozenset[int]:
         cached = frozenset(library_list_for_user(user=user).values_list("pk", flat=True))
         user._library_ids_cache = cached
     return cached
+
+
+def officer_of(user) -> Officer | None:
+    """The officer appointment of ``user``, if they are an education officer."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    return Officer.objects.filter(user=user).first()
+
+
+def user_is_officer(user) -> bool:
+    return officer_of(user) is not None
+
+
+def officer_library_list(*, user: AbstractBaseUser) -> QuerySet[Library]:
+    """The libraries whose statistics an officer reads: every library for a city officer;
+    for a district officer those of the district (only the wards named, if any), matched
+    without regard to case or diacritics ("Quận Bình Thạnh" = "quan binh thanh").
+    Nobody else's (an empty queryset)."""
+    officer = officer_of(user)
+    if officer is None:
+        return Library.objects.none()
+    if officer.level == OfficerLevel.CITY:
+        return Library.objects.all()
+    district, wards = match_key(officer.district), {match_key(ward) for ward in officer.ward_list}
+    ids = [
+        pk
+        for pk, library_district, library_ward in Library.objects.values_list("pk", "district", "ward")
+        if match_key(library_district) == district and (not wards or match_key(library_ward) in wards)
+    ]
+    return Library.objects.filter(pk__in=ids)
 
 
 def library_opening_week(*, library: Library) -> list[OpeningDay]:

@@ -12,12 +12,13 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from library_site.demo.images import draw_logo, draw_poster, generated_image
-from library_site.libraries.models import Library, LibraryKind, OpeningHours
+from library_site.libraries.models import Library, LibraryKind, Officer, OfficerLevel, OpeningHours
 
 from .models import AboutPage, ActivityIndexPage, ActivityKind, ActivityPostPage
 from .services import city_landing_ensure, library_portal_provision
 
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "thuvien-demo-2026")
+OFFICER_USERNAME = "canbo.quan"
 ADMIN_USERNAME = "admin"
 DEMO_PORT = int(os.environ.get("PORTAL_PORT", "8000"))
 
@@ -359,6 +360,15 @@ def _users(libraries: list[tuple[Library, DemoLibrary]]) -> list[tuple[str, str]
             )
         user.groups.add(library.staff_group)
         logins.append((username, f"thủ thư / librarian, {library.short_name}"))
+    # An education officer of the first library's district: statistics only.
+    district = libraries[0][0].district
+    officer = User.objects.filter(username=OFFICER_USERNAME).first()
+    if officer is None:
+        officer = User.objects.create_user(
+            OFFICER_USERNAME, f"{OFFICER_USERNAME}@thuvienso.local", DEMO_PASSWORD, first_name="Minh", last_name="Trần"
+        )
+    Officer.objects.get_or_create(user=officer, defaults={"level": OfficerLevel.DISTRICT, "district": district})
+    logins.append((OFFICER_USERNAME, f"cán bộ quản lý / education officer, {district}"))
     return logins
 
 

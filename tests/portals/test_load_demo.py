@@ -79,6 +79,13 @@ def test_load_demo_builds_libraries_portals_posts_and_staff(client):
     assert "Ảnh bìa THCS Cầu Kiệu" in listing
     assert "Ảnh bìa TH Phạm Ngọc Thạch" not in listing
 
+    # The demo's education officer signs in to the admin, where no reader screen opens.
+    client.logout()
+    assert "canbo.quan" in output
+    assert client.post("/admin/login/", {"username": "canbo.quan", "password": DEMO_PASSWORD}).status_code == 302
+    assert client.get("/admin/").status_code == 200
+    assert client.get("/admin/snippets/lending/reader/").status_code in (302, 403)
+
 
 def test_running_load_demo_twice_changes_nothing():
     _load_demo()

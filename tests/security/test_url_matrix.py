@@ -27,8 +27,10 @@ from catalog.models import CopyStatus
 from lending.models import Card, CardBatch, ErasureRequest, Hold, HoldStatus, Loan, ReaderCategory, RosterSync
 from lending.services.readers import reader_account_ensure
 from lending.services.roster import RosterChange, RosterReport
+from library_site.libraries.models import Officer, OfficerLevel
 from tests.factories.catalog import CopyFactory, RecordFactory
 from tests.factories.lending import MembershipFactory, ReaderFactory
+from tests.factories.libraries import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -180,14 +182,28 @@ def signed_in_resident(library):
     return _with_password(reader_account_ensure(reader=person))
 
 
-ROLES = ["librarian", "reader", "resident", "anonymous"]
+@pytest.fixture
+def district_officer(other_library):
+    """An education officer whose district holds ``other_library``: statistics of its
+    libraries, never a reader's name or ID."""
+    user = UserFactory(username="canbo.phunhuan")
+    Officer.objects.create(user=user, level=OfficerLevel.DISTRICT, district=other_library.district)
+    return user
+
+
+ROLES = ["librarian", "officer", "reader", "resident", "anonymous"]
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_no_url_shows_another_librarys_readers(
-    client, role, foreign_people, librarian, signed_in_reader, signed_in_resident
+    client, role, foreign_people, librarian, district_officer, signed_in_reader, signed_in_resident
 ):
-    user = {"librarian": librarian, "reader": signed_in_reader, "resident": signed_in_resident}.get(role)
+    user = {
+        "librarian": librarian,
+        "officer": district_officer,
+        "reader": signed_in_reader,
+        "resident": signed_in_resident,
+    }.get(role)
     if user is not None:
         client.force_login(user)
     leaks, errors = [], []
