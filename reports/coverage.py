@@ -102,7 +102,7 @@ def coverage_table(report: CoverageReport) -> list[list]:
             _("Subject"),
             _("Lessons"),
             _("Lessons with digital material"),
-            _("Of which by own records"),
+            _("Of which own records"),
             _("Coverage (%)"),
             _("Target (%)"),
             _("Status"),

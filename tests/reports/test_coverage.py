@@ -255,6 +255,27 @@ def test_staff_see_their_school_coloured_against_the_target(client, librarian, l
     assert "Phạm Ngọc Thạch" not in page  # no other library offered
 
 
+def test_the_screen_speaks_vietnamese_first(client, librarian, curriculum):
+    client.force_login(librarian)
+    response = client.get(URL)
+
+    page = response.content.decode()
+    assert "Độ phủ học liệu số của Thư viện Trường THCS Cầu Kiệu" in page
+    rows = _tables(response)["coverage-table"]
+    assert rows[0] == [
+        "Khối lớp",
+        "Môn học",
+        "Bài học",
+        "Bài học có học liệu số",
+        "Trong đó biểu ghi của thư viện",
+        "Độ phủ",
+        "Chỉ tiêu",
+        "Trạng thái",
+    ]
+    assert [row[-1] for row in rows[1:4]] == ["✗ Chưa đạt", "✓ Đạt", "✓ Đạt"]
+    assert "5 bài học chưa có học liệu số" in page
+
+
 def test_staff_are_refused_another_library_and_bad_input(client, librarian, curriculum):
     client.force_login(librarian)
 
