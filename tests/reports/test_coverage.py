@@ -182,6 +182,16 @@ def test_preschool_is_counted_per_grade(curriculum):
     assert report.rows[0].meets_target is True
 
 
+def test_an_upper_secondary_school_is_counted_without_a_target(curriculum):
+    school = LibraryFactory(code="thpt-phu-nhuan", kind=LibraryKind.UPPER_SECONDARY)
+    report = coverage_for_library(library=school)
+
+    assert report.target is None
+    assert _figures(report) == {("10", "toan"): (1, 1, 0)}
+    assert report.rows[0].meets_target is None
+    assert report.rows_meeting_target == 0
+
+
 def test_a_ward_centre_has_no_coverage_rather_than_zero(curriculum):
     report = coverage_for_library(library=curriculum["ward"])
 
@@ -274,6 +284,21 @@ def test_the_screen_speaks_vietnamese_first(client, librarian, curriculum):
     ]
     assert [row[-1] for row in rows[1:4]] == ["✗ Chưa đạt", "✓ Đạt", "✓ Đạt"]
     assert "5 bài học chưa có học liệu số" in page
+
+
+def test_the_screen_costs_the_same_queries_for_more_lessons(
+    client, librarian, curriculum, django_assert_max_num_queries
+):
+    client.force_login(librarian)
+    client.get(URL)  # warm Wagtail's caches
+    with django_assert_max_num_queries(30) as few:
+        client.get(URL)
+    for number in range(10, 40):
+        _material(librarian.groups.get().library, lessons=[_lesson("tin-hoc", "8", number)])
+        _lesson("cong-nghe", "9", number)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(URL, **EN)
+    assert ["Lớp 8", "Tin học", "30", "30", "30", "100.0%", "35%", "✓ Reached"] in _tables(response)["coverage-table"]
 
 
 def test_staff_are_refused_another_library_and_bad_input(client, librarian, curriculum):
