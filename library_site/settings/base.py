@@ -307,6 +307,17 @@ NOTICE_DUE_SOON_DAYS = env_int("NOTICE_DUE_SOON_DAYS", 2)
 # hidden, so no one's answers can be singled out.
 SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5)
 
+# --- Programme reports: digital-coverage index ------------------------------------------------
+# Share (percent) of a school's lessons that should have a digital material, per school level
+# (the 2018 curriculum's grade levels): 25% per grade for preschools, 25% per subject and grade
+# for primary schools, 35% per subject and grade for lower secondary schools. A level absent
+# here is reported without a target.
+COVERAGE_TARGETS = {
+    "preschool": env_int("COVERAGE_TARGET_PRESCHOOL", 25),
+    "primary": env_int("COVERAGE_TARGET_PRIMARY", 25),
+    "lower_secondary": env_int("COVERAGE_TARGET_LOWER_SECONDARY", 35),
+}
+
 # --- Cache -----------------------------------------------------------------------------------
 # "default" stays in process memory: Wagtail keeps image renditions there and reads it on
 # every page. "shared" is in the database, so every gunicorn worker sees the same reader
