@@ -81,6 +81,19 @@ def officer_library_list(*, user: AbstractBaseUser) -> QuerySet[Library]:
     return Library.objects.filter(pk__in=ids)
 
 
+def library_list_for_figures(*, user: AbstractBaseUser) -> QuerySet[Library]:
+    """The libraries whose figures (statistics, never personal data) ``user`` may read:
+    every library for a superuser, their own for library staff, their area for an
+    education officer (both for someone who is both)."""
+    if not user.is_authenticated or not user.is_active:
+        return Library.objects.none()
+    if user.is_superuser:
+        return Library.objects.all()
+    ids = {*library_list_for_user(user=user).values_list("pk", flat=True)}
+    ids |= {*officer_library_list(user=user).values_list("pk", flat=True)}
+    return Library.objects.filter(pk__in=ids)
+
+
 def library_opening_week(*, library: Library) -> list[OpeningDay]:
     """Monday to Sunday, each with its opening periods (empty = closed)."""
     by_day: dict[int, list[OpeningHours]] = {day: [] for day in Weekday.values}

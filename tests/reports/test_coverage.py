@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from catalog.models import AccessLevel, DigitalFile, Grade, LessonUnit, MaterialKind, Record, Subject
-from library_site.libraries.models import LibraryKind
+from library_site.libraries.models import Library, LibraryKind, Officer, OfficerLevel
 from reports.selectors.coverage import coverage_for_library, lessons_lacking_material
 from tests.factories.catalog import RecordFactory
 from tests.factories.libraries import LibraryFactory, UserFactory
@@ -433,3 +433,17 @@ def test_command_refuses_unknown_library_and_xlsx_to_stdout(curriculum):
         _command("--library", "khong-co", "--format", "json")
     with pytest.raises(CommandError, match="give --out"):
         _command("--library", "thcs-cau-kieu", "--format", "xlsx")
+
+
+def test_an_education_officer_reads_the_coverage_of_their_district_only(client, other_library, curriculum):
+    Library.objects.filter(code="mn-hoa-sen").update(district="Quận 3")
+    officer = UserFactory(username="canbo.quan3")
+    Officer.objects.create(user=officer, level=OfficerLevel.DISTRICT, district="Quận 3")
+    client.force_login(officer)
+
+    response = client.get(URL + "?library=mn-hoa-sen", **EN)
+    assert response.status_code == 200
+    assert _tables(response)["coverage-table"][1] == ["Mầm non", "4", "1", "0", "25.0%", "25%", "✓ Reached"]
+    assert client.get(URL, **EN).status_code == 200  # their district's first library
+    refused = client.get(URL + "?library=th-pham-ngoc-thach")
+    assert (refused.status_code, refused["Location"]) == (302, "/admin/")
