@@ -394,3 +394,15 @@ def test_report_deadline_in_local_time_whatever_the_zone_given():
 @pytest.mark.parametrize(("now", "near"), [(_at(2026, 3, 14, 23), False), (_at(2026, 3, 15, 0), True)])
 def test_the_reminder_starts_ten_days_before(now, near):
     assert report_deadline_next(now).is_near is near
+
+
+def test_the_home_speaks_vietnamese(client, librarian, day):
+    client.force_login(librarian)
+
+    page = client.get(HOME, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+
+    assert "2 lượt mượn đến hạn trả hôm nay" in page
+    assert "3 lượt mượn quá hạn" in page
+    assert "Báo cáo quý sắp tới" in page
+    overdue = client.get(OVERDUE, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Lớp 7A3: 2 lượt mượn quá hạn" in overdue
