@@ -406,3 +406,22 @@ def test_the_home_speaks_vietnamese(client, librarian, day):
     assert "Báo cáo quý sắp tới" in page
     overdue = client.get(OVERDUE, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Lớp 7A3: 2 lượt mượn quá hạn" in overdue
+
+
+@pytest.mark.parametrize(
+    ("now", "shown", "near"),
+    [
+        (_at(2026, 3, 20, 10), "5 days left.", True),
+        (_at(2026, 3, 25, 16, 59), "Due today.", True),
+        (_at(2026, 3, 1, 8), "24 days left.", False),
+    ],
+)
+def test_the_deadline_panel_is_highlighted_from_ten_days_before(client, librarian, monkeypatch, now, shown, near):
+    monkeypatch.setattr("reports.home.report_deadline_next", lambda _now: report_deadline_next(now))
+    client.force_login(librarian)
+
+    page = client.get(HOME, **EN).content.decode()
+
+    assert "Report of quarter 1/2026: due before 17:00 on 25/03/2026." in page
+    assert shown in page
+    assert ("reports-deadline--near" in page) is near
