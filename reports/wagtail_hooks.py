@@ -1,4 +1,4 @@
-"""Admin screens of the programme reports."""
+"""Admin screens and hooks of the programme reports."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -6,7 +6,9 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from .home import librarian_home_panels
 from .views import coverage as coverage_views
+from .views import home as home_views
 
 
 class CoverageMenuItem(MenuItem):
@@ -14,9 +16,17 @@ class CoverageMenuItem(MenuItem):
         return coverage_views.user_may_see_coverage(request.user)
 
 
+@hooks.register("construct_homepage_panels")
+def librarian_home(request, panels):
+    panels.extend(librarian_home_panels(request.user))
+
+
 @hooks.register("register_admin_urls")
-def coverage_admin_urls():
-    return [path("reports/coverage/", coverage_views.coverage_view, name="reports_coverage")]
+def reports_admin_urls():
+    return [
+        path("reports/coverage/", coverage_views.coverage_view, name="reports_coverage"),
+        path("reports/overdue/", home_views.overdue_report_view, name="reports_overdue"),
+    ]
 
 
 @hooks.register("register_admin_menu_item")
