@@ -76,12 +76,13 @@ def test_the_record_form_lists_lessons_grouped_with_the_records_own_subject_and_
 
     select = _lesson_select(client.get(f"{RECORD_LIST}edit/{record.pk}/"))
 
-    # The record is Ngữ văn for grades 6 and 7: its lessons come before Toán's and preschool's
+    # (The admin speaks Vietnamese.) The record is Ngữ văn for grades 6 and 7:
+    # its lessons come before Toán's and preschool's
     groups = [group["label"] for group in select.find_all("optgroup")]
     assert groups[0] == "Ngữ văn · Lớp 6"
     assert set(groups[1:]) == {"Toán · Lớp 6", "Giáo dục mầm non (các lĩnh vực phát triển) · Mầm non"}
     options = [option.get_text() for option in select.find_all("option")]
-    assert options[:2] == ["ngu-van-6-1 · Lesson 1. Tôi và các bạn", "ngu-van-6-2 · Lesson 2. Gõ cửa trái tim"]
+    assert options[:2] == ["ngu-van-6-1 · Bài 1. Tôi và các bạn", "ngu-van-6-2 · Bài 2. Gõ cửa trái tim"]
     assert not select.find_all("option", selected=True)
 
 
@@ -110,7 +111,7 @@ def test_the_form_shows_every_current_link_so_saving_keeps_links_made_elsewhere(
 
     select = _lesson_select(client.get(f"{RECORD_LIST}edit/{record.pk}/"))
     assert [option.get_text() for option in select.find_all("option", selected=True)] == [
-        "toan-6-12 · Lesson 12. Bội chung và bội chung nhỏ nhất"
+        "toan-6-12 · Bài 12. Bội chung và bội chung nhỏ nhất"
     ]
     # …and its group moves up beside the record's own
     assert [group["label"] for group in select.find_all("optgroup")][:2] == ["Ngữ văn · Lớp 6", "Toán · Lớp 6"]
