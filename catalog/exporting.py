@@ -84,6 +84,8 @@ def _records(records: QuerySet, library: Library | None) -> Iterator[Record]:
         "contributors",
         "subjects",
         "grades",
+        "lessons__subject",
+        "lessons__grade",
         "tagged_items__tag",
         Prefetch("copies", queryset=copies, to_attr="export_copies"),
         Prefetch(
@@ -120,6 +122,7 @@ def _csv_values(record: Record) -> dict[str, str]:
         "ddc": record.ddc,
         "subjects": "; ".join(subject.name for subject in record.subjects.all()),
         "grades": "; ".join(grade.name for grade in record.grades.all()),
+        "lessons": "; ".join(lesson.code for lesson in record.lessons.all()),
         "keywords": "; ".join(_keywords(record)),
         "kind": kind_name(record.kind),
         "access": access_name(record.access_level),

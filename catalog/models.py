@@ -299,6 +299,19 @@ class LessonUnit(ClusterableModel):
     def __str__(self):
         return f"{self.subject} · {self.grade} · {self.number}. {self.title}"
 
+    @property
+    def code(self) -> str:
+        """The lesson's code in the catalog import's lessons column, e.g. ``toan-6-12``
+        (see ``lesson_code``). Uses ``subject`` and ``grade``: select them with the lesson."""
+        return lesson_code(subject_code=self.subject.code, grade_code=self.grade.code, number=self.number)
+
+
+def lesson_code(*, subject_code: str, grade_code: str, number: int) -> str:
+    """``<Subject.code>-<Grade.code>-<LessonUnit.number>``: ``toan-6-12`` is Toán, lớp 6,
+    bài 12; ``phat-trien-toan-dien-mam-non-preschool-3`` a preschool lesson. Unambiguous
+    read from the right: grade codes and numbers have no hyphen."""
+    return f"{subject_code}-{grade_code}-{number}"
+
 
 class CodeSequence(models.Model):
     """Counters for record codes and generated copy barcodes; rows are locked while a

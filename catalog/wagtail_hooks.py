@@ -72,7 +72,7 @@ class RecordViewSet(SnippetViewSet):
                 heading=_("Record"),
             ),
             ObjectList(
-                [FieldPanel("subjects"), FieldPanel("grades"), FieldPanel("keywords")],
+                [FieldPanel("subjects"), FieldPanel("grades"), FieldPanel("lesson_units"), FieldPanel("keywords")],
                 heading=_("Curriculum and keywords"),
             ),
             ObjectList(
@@ -119,10 +119,14 @@ class LessonUnitViewSet(SnippetViewSet):
     model = LessonUnit
     icon = "list-ol"
     menu_label = _("Lesson units")
-    list_display = ["title", "subject", "grade", "number"]
+    list_display = ["title", "subject", "grade", "number", Column("code", label=_("Code for the catalog import"))]
     list_filter = ["subject", "grade"]
     search_fields = ["title"]
     search_backend_name = None
+
+    def get_queryset(self, request):
+        return LessonUnit.objects.select_related("subject", "grade")
+
     panels = [
         FieldRowPanel([FieldPanel("subject"), FieldPanel("grade"), FieldPanel("number")]),
         FieldPanel("title"),

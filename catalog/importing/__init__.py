@@ -35,6 +35,9 @@ title above the headings is fine; unknown columns are ignored and listed in
     Ngôn ngữ / language (default vi)    Tóm tắt / summary
     Phân loại DDC / ddc (895.922)       Môn học / subjects (code or name; ";")
     Khối lớp / grades ("6;7", "6-9", "Mầm non")
+    Bài học / lessons: lesson codes <Subject.code>-<Grade.code>-<number> (";"), e.g.
+        "toan-6-12; toan-6-13"; an unknown code is an error. Linked to new records only
+        (a duplicate row's lessons are not, with a warning). MARC has no lessons field.
     Từ khóa / keywords (";")            Loại tài liệu / kind (value or label; default printed book)
     Quyền truy cập / access (default public)
     Ghi chú bản quyền / licence_note    Mã vạch, Số ĐKCB / barcodes (";" or ","; one copy each)

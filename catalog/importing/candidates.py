@@ -67,6 +67,7 @@ class Candidate:
     ddc: str = ""
     subject_ids: list[int] = field(default_factory=list)
     grade_ids: list[int] = field(default_factory=list)
+    lesson_ids: list[int] = field(default_factory=list)  # LessonUnit pks (CSV/XLSX lessons column)
     keywords: list[str] = field(default_factory=list)
     kind: str = MaterialKind.PRINTED_BOOK
     access_level: str = AccessLevel.PUBLIC

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from taggit.models import Tag
 
-from catalog.models import Copy, DigitalFile, DigitalFormat, Record, RecordContributor, TaggedRecord
+from catalog.models import Copy, DigitalFile, DigitalFormat, LessonUnit, Record, RecordContributor, TaggedRecord
 from catalog.services.codes import copy_barcodes_reserve, record_codes_reserve
 from catalog.signals import records_bulk_changed
 from library_site.libraries.models import Library
@@ -85,6 +85,20 @@ def _candidates(fmt: str, data: bytes, reference: Reference, report: ImportRepor
 
 
 # --- Checks across rows ----------------------------------------------------------------
+def _merged_lessons_note(candidates: list[Candidate]) -> None:
+    """A duplicate row's values other than its copies are not merged (the record belongs
+    to the library that catalogued it), its lessons neither: say so."""
+    for candidate in candidates:
+        if candidate.is_duplicate and candidate.lesson_ids:
+            message = _(
+                "This row repeats a record that is already catalogued, so its lessons were not linked: "
+                "link them from that record's form."
+            )
+            candidate.warnings.append(
+                RowError(row=candidate.row, field=candidate.labels.get("lessons"), message=message, key="lessons")
+            )
+
+
 def _barcodes_check(candidates: list[Candidate]) -> None:
     """A barcode is used once in the file and not yet in the catalog."""
     first_row: dict[str, int] = {}
@@ -291,6 +305,10 @@ def _write(candidates: list[Candidate], *, library: Library, user, report: Impor
             [Record.grades.through(record_id=c.record_pk, grade_id=g) for c in new for g in c.grade_ids],
             batch_size=BULK_BATCH,
         )
+        LessonUnit.records.through.objects.bulk_create(
+            [LessonUnit.records.through(record_id=c.record_pk, lessonunit_id=x) for c in new for x in c.lesson_ids],
+            batch_size=BULK_BATCH,
+        )
         # One spelling per keyword across the file: the first one met ("Văn học", not also "văn học").
         spelling: dict[str, str] = {}
         for c in new:
@@ -362,6 +380,7 @@ def catalog_import(
 
     _barcodes_check(candidates)
     _duplicates_find(candidates, report)
+    _merged_lessons_note(candidates)
     report.errors = [error for candidate in candidates for error in candidate.errors]
     report.warnings = [warning for candidate in candidates for warning in candidate.warnings]
     if report.errors:

@@ -106,6 +106,16 @@ def row_candidate(line: int, values: dict[str, str], labels: dict[str, str], ref
             candidate.error("grades", message % {"value": value})
             continue
         candidate.grade_ids += [grade_id for grade_id in grade_ids if grade_id not in candidate.grade_ids]
+    for value in split_list(get("lessons", "")):
+        lesson_id = reference.lesson(value)
+        if lesson_id is None:
+            message = _(
+                "Unknown lesson “%(value)s”. Write the lesson's code: subject code-grade-lesson number, e.g. "
+                "toan-6-12 (the codes are listed in Catalog → Lesson units)."
+            )
+            candidate.error("lessons", message % {"value": value})
+        elif lesson_id not in candidate.lesson_ids:
+            candidate.lesson_ids.append(lesson_id)
     for value in split_list(get("keywords", "")):
         candidate.add_keyword(value)
     call_number, shelf_location = get("call_number", ""), get("shelf_location", "")

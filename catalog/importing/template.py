@@ -24,6 +24,7 @@ EXAMPLE_ROW = {
     "ddc": "895.9223",
     "subjects": "Ngữ văn",
     "grades": "6; 7",
+    "lessons": "",  # empty: the example row must import into a catalog without lesson outlines
     "keywords": "Văn học thiếu nhi; Nam Bộ",
     "kind": "Sách in",
     "access": "Mọi người",
@@ -48,6 +49,14 @@ def _help_rows() -> list[tuple[str, str]]:
         ("Phân loại DDC", _("A DDC class such as 895.922 or 510.")),
         ("Môn học", _("Subjects of the 2018 curriculum by name or code, separated by “;”, e.g. Toán; Ngữ văn.")),
         ("Khối lớp", _("1 to 12, a range such as 6-9, or Mầm non; separated by “;”.")),
+        (
+            "Bài học",
+            _(
+                "The curriculum lessons the record serves, by code: subject code-grade-lesson number, e.g. "
+                "toan-6-12 (Toán, Lớp 6, bài 12) or tieng-viet-1-3; preschool lessons end in -preschool-N. "
+                "Separated by “;”. The codes are listed in Catalog → Lesson units; an unknown code is an error."
+            ),
+        ),
         ("Từ khóa", _("Keywords separated by “;”.")),
         ("Loại tài liệu", _("Sách in (default), Sách số hóa, Sách điện tử, Sách nói, Video, Hình ảnh, Giáo án…")),
         ("Quyền truy cập", _("Mọi người (default), Bạn đọc đã đăng nhập or Cán bộ thư viện.")),

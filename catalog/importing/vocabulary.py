@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from django.utils import translation
 
-from catalog.models import AccessLevel, ContributorRole, Grade, Language, MaterialKind, Subject
+from catalog.models import AccessLevel, ContributorRole, Grade, Language, LessonUnit, MaterialKind, Subject, lesson_code
 from library_site.text import fold, match_key
 
 
@@ -38,6 +38,8 @@ COLUMNS: list[Column] = [
     Column("ddc", "Phân loại DDC", "ddc", ("ddc", "mã ddc", "chỉ số ddc", "dewey")),
     Column("subjects", "Môn học", "subjects", ("subject",), multi=True),
     Column("grades", "Khối lớp", "grades", ("grade", "lớp", "khối"), multi=True),
+    # Lesson codes <subject code>-<grade code>-<number>, e.g. toan-6-12 (see catalog.models.lesson_code).
+    Column("lessons", "Bài học", "lessons", ("mã bài học", "lesson", "lesson codes", "lesson units"), multi=True),
     Column("keywords", "Từ khóa", "keywords", ("keyword", "tags"), multi=True),
     Column("kind", "Loại tài liệu", "kind", ("material kind", "loại học liệu", "dạng tài liệu")),
     Column("access", "Quyền truy cập", "access", ("access level", "truy cập")),
@@ -244,6 +246,7 @@ class Reference:
     subject_names: dict[int, str] = field(default_factory=dict)
     grade_names: dict[int, str] = field(default_factory=dict)
     subject_grades: dict[int, set[int]] = field(default_factory=dict)
+    _lessons: dict[str, int] | None = None  # lesson code (lower case) → LessonUnit.pk, loaded on first use
 
     @classmethod
     def load(cls) -> "Reference":
@@ -277,6 +280,17 @@ class Reference:
 
     def subject(self, value: str) -> int | None:
         return self.subjects.get(match_key(value))
+
+    def lesson(self, value: str) -> int | None:
+        """The lesson with code ``value`` (``toan-6-12``; case and spaces around it do not
+        matter), or None. All lesson codes are read in one query, on the first call."""
+        if self._lessons is None:
+            rows = LessonUnit.objects.values_list("pk", "subject__code", "grade__code", "number")
+            self._lessons = {
+                lesson_code(subject_code=subject, grade_code=grade, number=number).casefold(): pk
+                for pk, subject, grade, number in rows
+            }
+        return self._lessons.get(value.strip().casefold())
 
     def grades_for(self, value: str) -> list[int] | None:
         """One grade ("6", "Lớp 6", "Mầm non") or a range ("6-9", "Lớp 10–12"); None when
