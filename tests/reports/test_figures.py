@@ -363,3 +363,11 @@ def test_a_superuser_picks_any_library(client, superuser, known, other_library):
     response = client.get(URL, {"library": other_library.code, "quarter": "2026Q3"}, **EN)
     assert response.status_code == 200
     assert response.context["figures"].library_id == other_library.pk
+
+
+def test_the_page_speaks_vietnamese(client, librarian, known):
+    client.force_login(librarian)
+    html = client.get(URL, {"quarter": "2026Q3"}, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    assert "Số liệu thư viện" in html
+    assert "Kỳ báo cáo: từ 01/07/2026 đến 30/09/2026" in html
+    assert "hệ thống chưa ghi nhận" in html
