@@ -12,14 +12,22 @@ from .views import figures as figures_views
 from .views import home as home_views
 
 
+def _may_see_figures(request) -> bool:
+    """Whether the user reads any library's figures, asked once per request (both menu
+    items below are shown to the same people: ``library_list_for_figures``)."""
+    if not hasattr(request, "_reports_may_see_figures"):
+        request._reports_may_see_figures = coverage_views.user_may_see_coverage(request.user)
+    return request._reports_may_see_figures
+
+
 class FiguresMenuItem(MenuItem):
     def is_shown(self, request):
-        return figures_views.user_may_see_figures(request.user)
+        return _may_see_figures(request)
 
 
 class CoverageMenuItem(MenuItem):
     def is_shown(self, request):
-        return coverage_views.user_may_see_coverage(request.user)
+        return _may_see_figures(request)
 
 
 @hooks.register("construct_homepage_panels")
