@@ -16,14 +16,14 @@ from community_courses.models import SurveyPhase
 from community_courses.services.enrolment import enrolment_create, lesson_complete
 from community_courses.services.surveys import survey_response_submit
 from lending.models import Card, Loan, Membership, MembershipStatus, ReaderCategory
-from library_site.libraries.models import Officer, OfficerLevel
+from library_site.libraries.models import LibraryKind, Officer, OfficerLevel
 from library_site.portals.models import ActivityIndexPage, ActivityKind, ActivityPostPage
 from reports.periods import REPORT_TIME_ZONE
 from reports.selectors.coverage import coverage_for_library
 from reports.selectors.figures import libraries_figures, library_figures
 from tests.factories.catalog import CopyFactory, RecordFactory
 from tests.factories.lending import MembershipFactory
-from tests.factories.libraries import UserFactory
+from tests.factories.libraries import LibraryFactory, UserFactory
 from tests.factories.portals import ActivityPostPageFactory
 
 pytestmark = pytest.mark.django_db
@@ -371,3 +371,18 @@ def test_the_page_speaks_vietnamese(client, librarian, known):
     assert "Số liệu thư viện" in html
     assert "Kỳ báo cáo: từ 01/07/2026 đến 30/09/2026" in html
     assert "hệ thống chưa ghi nhận" in html
+
+
+def test_many_libraries_cost_the_same_queries_as_two(known, other_library, django_assert_max_num_queries):
+    def count(libraries):
+        with django_assert_max_num_queries(12) as captured:
+            libraries_figures(libraries=libraries, start=Q3[0], end=Q3[1])
+        return len(captured.captured_queries)
+
+    two = count([known, other_library])
+    more = [LibraryFactory(kind=kind) for kind in (LibraryKind.PRIMARY, LibraryKind.LOWER_SECONDARY) * 4]
+    for library in more:
+        _loan(_member(library, card="valid"), _record(library), local(2026, 7, 9, 10))
+    rows = libraries_figures(libraries=[known, other_library, *more], start=Q3[0], end=Q3[1])
+    assert count([known, other_library, *more]) == two
+    assert [row.loans for row in rows[2:]] == [1] * len(more)
