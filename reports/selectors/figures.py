@@ -29,7 +29,9 @@ has not ended yet):
   and how many of them are completed, from ``community_courses.selectors.participation``;
   **satisfaction change** per course — the mean, over the course's Likert items whose paired
   comparison is shown, of the mean change (after − before) from
-  ``community_courses.selectors.survey_results`` (which hides small groups itself).
+  ``community_courses.selectors.survey_results`` (which hides small groups itself, here with
+  the stricter of ``REPORT_MIN_GROUP_SIZE`` and ``SURVEY_MIN_GROUP_SIZE``). It covers all of
+  the course's survey sheets, not only those of the period (the survey is per course).
 - **Coverage** — ``reports.selectors.coverage`` (reused, not recomputed): the school's share
   of lessons with a digital material; ``None`` for a library that is not a school.
 
@@ -54,6 +56,7 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from catalog.models import DigitalFile, Record
+from community_courses.conf import survey_min_group_size
 from community_courses.models import CoursePage, Enrolment
 from community_courses.selectors.participation import participation_report
 from community_courses.selectors.survey_results import survey_results
@@ -314,7 +317,10 @@ def _courses(library: Library, start, end, begin, stop, minimum: int) -> tuple[t
         hidden = 0 < row["people"] < minimum
         change, pairs = None, None
         if not hidden:
-            results = survey_results(course=courses[row["course_id"]], min_group_size=minimum)
+            # The stricter of the two minimums: never show survey results the survey hides.
+            results = survey_results(
+                course=courses[row["course_id"]], min_group_size=max(minimum, survey_min_group_size())
+            )
             shown = [item.change for item in results.items if item.change is not None and item.change.shown]
             shown = [c for c in shown if c.mean_change is not None]
             if shown:
