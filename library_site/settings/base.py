@@ -307,6 +307,11 @@ NOTICE_DUE_SOON_DAYS = env_int("NOTICE_DUE_SOON_DAYS", 2)
 # hidden, so no one's answers can be singled out.
 SURVEY_MIN_GROUP_SIZE = env_int("SURVEY_MIN_GROUP_SIZE", 5)
 
+# --- Programme reports: small groups -----------------------------------------------------------
+# Report figures counting fewer people than this (active readers of a month, a course's
+# participants) are suppressed, as survey results are.
+REPORT_MIN_GROUP_SIZE = env_int("REPORT_MIN_GROUP_SIZE", 5)
+
 # --- Programme reports: digital-coverage index ------------------------------------------------
 # Share (percent) of a school's lessons that should have a digital material, per school level
 # (the 2018 curriculum's grade levels): 25% per grade for preschools, 25% per subject and grade
