@@ -306,3 +306,19 @@ def test_the_page_speaks_vietnamese(client, area):
     html = client.get(URL, Q3, HTTP_ACCEPT_LANGUAGE="vi").content.decode()
     assert "Các thư viện" in html
     assert "đạt chỉ tiêu" in html
+
+
+def test_the_home_panel_costs_the_same_queries_for_more_libraries(client, area):
+    client.force_login(_officer(OfficerLevel.CITY, "", "canbo.thanhpho"))
+    client.get("/admin/")
+
+    def count():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/admin/").status_code == 200
+        return len(captured.captured_queries)
+
+    before = count()
+    for n in range(5):
+        _fill(LibraryFactory(code=f"them-{n}", district="Quận 10"), cards=1, without=0, loans=1)
+    assert count() == before
+    assert "/admin/reports/libraries/?quarter=" in client.get("/admin/").content.decode()
