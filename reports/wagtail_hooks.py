@@ -7,9 +7,11 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from .home import librarian_home_panels
+from .officer_home import officer_home_panels
 from .views import coverage as coverage_views
 from .views import figures as figures_views
 from .views import home as home_views
+from .views import officer as officer_views
 
 
 def _may_see_figures(request) -> bool:
@@ -33,6 +35,7 @@ class CoverageMenuItem(MenuItem):
 @hooks.register("construct_homepage_panels")
 def librarian_home(request, panels):
     panels.extend(librarian_home_panels(request.user))
+    panels.extend(officer_home_panels(request.user))
 
 
 @hooks.register("register_admin_urls")
@@ -41,6 +44,7 @@ def reports_admin_urls():
         path("reports/coverage/", coverage_views.coverage_view, name="reports_coverage"),
         path("reports/overdue/", home_views.overdue_report_view, name="reports_overdue"),
         path("reports/figures/", figures_views.figures_view, name="reports_figures"),
+        path("reports/libraries/", officer_views.overview_view, name="reports_libraries"),
     ]
 
 
@@ -52,3 +56,13 @@ def coverage_menu_item():
 @hooks.register("register_admin_menu_item")
 def figures_menu_item():
     return FiguresMenuItem(_("Library figures"), reverse("reports_figures"), icon_name="table", order=151)
+
+
+class OverviewMenuItem(MenuItem):
+    def is_shown(self, request):
+        return officer_views.user_may_see_overview(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def overview_menu_item():
+    return OverviewMenuItem(_("Libraries' figures"), reverse("reports_libraries"), icon_name="table", order=152)
