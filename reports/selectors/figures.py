@@ -268,7 +268,7 @@ def _digital_by_library(library_ids: list[int], stop: datetime.datetime) -> dict
     return {row["library_id"]: row for row in rows}
 
 
-def _loans_by_library(library_ids: list[int], begin, stop) -> dict[int, dict]:
+def loans_by_library(library_ids: list[int], begin, stop) -> dict[int, dict]:
     rows = (
         Loan.objects.filter(library_id__in=library_ids, borrowed_at__gte=begin, borrowed_at__lt=stop)
         .order_by()
@@ -483,7 +483,7 @@ def libraries_figures(
     begin, stop = period_bounds(start, end)
     cards = _cards_by_library(ids, as_of_day(end))
     digital = _digital_by_library(ids, stop)
-    loans = _loans_by_library(ids, begin, stop)
+    loans = loans_by_library(ids, begin, stop)
     coverage = _coverage_by_level(libraries)
     rows = []
     for library in libraries:

@@ -27,8 +27,8 @@ from library_site.libraries.models import Library
 from library_site.text import match_key
 from reports.selectors.coverage import coverage_target, percent, school_level
 from reports.selectors.figures import (
-    _loans_by_library,
     libraries_figures,
+    loans_by_library,
     period_bounds,
     report_min_group_size,
     suppress,
@@ -184,7 +184,7 @@ def officer_overview(
     minimum = report_min_group_size()
     begin, stop = period_bounds(start, end)
     raw_readers = {
-        pk: row["readers"] for pk, row in _loans_by_library([lib.pk for lib in libraries], begin, stop).items()
+        pk: row["readers"] for pk, row in loans_by_library([lib.pk for lib in libraries], begin, stop).items()
     }
     rows = []
     for library, headline in zip(libraries, headlines, strict=True):
