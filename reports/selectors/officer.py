@@ -51,8 +51,23 @@ DEFAULT_SORT = "name"
 CARDS_TARGET = 100
 
 
+class _CardShare:
+    """Reader cards issued against the roster, and whether they reach the 100 % target."""
+
+    cards: int
+    roster: int
+
+    @property
+    def cards_percent(self) -> Decimal | None:
+        return percent(self.cards, self.roster)
+
+    @property
+    def cards_meets_target(self) -> bool | None:
+        return None if not self.roster else self.cards * 100 >= CARDS_TARGET * self.roster
+
+
 @dataclass(frozen=True)
-class OfficerRow:
+class OfficerRow(_CardShare):
     library_id: int
     code: str
     name: str
@@ -71,14 +86,6 @@ class OfficerRow:
     loans: int
     active_readers: int | None
     active_readers_suppressed: bool
-
-    @property
-    def cards_percent(self) -> Decimal | None:
-        return percent(self.cards, self.roster)
-
-    @property
-    def cards_meets_target(self) -> bool | None:
-        return None if not self.roster else self.cards * 100 >= CARDS_TARGET * self.roster
 
     @property
     def coverage_percent(self) -> Decimal | None:
@@ -106,7 +113,7 @@ class OfficerRow:
 
 
 @dataclass(frozen=True)
-class OfficerTotal:
+class OfficerTotal(_CardShare):
     label: str  # the district, or "" for the whole area
     libraries: int
     roster: int
@@ -118,14 +125,6 @@ class OfficerTotal:
     loans: int
     active_readers: int | None
     active_readers_suppressed: bool
-
-    @property
-    def cards_percent(self) -> Decimal | None:
-        return percent(self.cards, self.roster)
-
-    @property
-    def cards_meets_target(self) -> bool | None:
-        return None if not self.roster else self.cards * 100 >= CARDS_TARGET * self.roster
 
     @property
     def coverage_percent(self) -> Decimal | None:

@@ -12,11 +12,11 @@ from django.http import Http404, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
-from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_list_for_figures
 from library_site.params import parse_number
 from reports.coverage import FORMATS, coverage_csv, coverage_json, coverage_xlsx
 from reports.selectors.coverage import coverage_for_library, lessons_lacking_material
+from reports.views.common import library_from_request
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX, "json": "application/json; charset=utf-8"}
@@ -26,23 +26,6 @@ LACKING_PER_PAGE = 100
 def user_may_see_coverage(user) -> bool:
     """Superusers, the staff of at least one library and education officers."""
     return library_list_for_figures(user=user).exists()
-
-
-def _library_for_request(request, libraries) -> Library:
-    code = request.GET.get("library", "").strip()
-    if not code:
-        first = libraries.order_by("name").first()
-        if first is None:
-            raise PermissionDenied
-        return first
-    if "\x00" in code or len(code) > 40:
-        raise BadRequest(_("Unknown library code."))
-    library = Library.objects.filter(code=code).first()
-    if library is None:
-        raise Http404(_("No library with this code."))
-    if not libraries.filter(pk=library.pk).exists():
-        raise PermissionDenied
-    return library
 
 
 def _download(report, fmt: str) -> HttpResponse:
@@ -62,7 +45,7 @@ def coverage_view(request):
     if not user_may_see_coverage(request.user):
         raise PermissionDenied
     libraries = library_list_for_figures(user=request.user)
-    library = _library_for_request(request, libraries)
+    library = library_from_request(request, libraries)
     export = request.GET.get("export")
     if export is not None and export not in FORMATS:
         raise BadRequest(_("Unknown export format."))

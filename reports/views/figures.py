@@ -11,20 +11,18 @@ import datetime
 import re
 
 from django.core.exceptions import BadRequest, PermissionDenied
-from django.http import Http404
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from lending.models import ReaderCategory
-from library_site.libraries.models import Library
 from library_site.libraries.selectors import library_list_for_figures
 from library_site.portals.models import ActivityKind
 from reports.periods import REPORT_TIME_ZONE
 from reports.selectors.figures import library_figures
+from reports.views.common import library_from_request
 
 QUARTER_RE = re.compile(r"\A(\d{4})Q([1-4])\Z")
-LIBRARY_CODE_RE = re.compile(r"\A[-a-zA-Z0-9_]{1,50}\Z")
 # The SVG chart's drawing area (user units).
 CHART_WIDTH, CHART_HEIGHT, CHART_BAR = 480, 160, 60
 
@@ -47,23 +45,6 @@ def quarter_dates(year: int, quarter: int) -> tuple[datetime.date, datetime.date
     start = datetime.date(year, 3 * quarter - 2, 1)
     following = datetime.date(year + 1, 1, 1) if quarter == 4 else datetime.date(year, 3 * quarter + 1, 1)
     return start, following - datetime.timedelta(days=1)
-
-
-def _library(request, libraries) -> Library:
-    code = request.GET.get("library", "").strip()
-    if not code:
-        first = libraries.order_by("name", "pk").first()
-        if first is None:
-            raise PermissionDenied
-        return first
-    if not LIBRARY_CODE_RE.match(code):
-        raise BadRequest(_("Unknown library code."))
-    library = Library.objects.filter(code=code).first()
-    if library is None:
-        raise Http404(_("No library with this code."))
-    if not libraries.filter(pk=library.pk).exists():
-        raise PermissionDenied
-    return library
 
 
 def _chart(figures) -> dict:
@@ -97,7 +78,7 @@ def figures_view(request):
         raise PermissionDenied
     today = timezone.localdate(timezone=REPORT_TIME_ZONE)
     year, quarter = parse_quarter(request.GET.get("quarter"), today)
-    library = _library(request, libraries)
+    library = library_from_request(request, libraries)
     start, end = quarter_dates(year, quarter)
     figures = library_figures(library=library, start=start, end=end)
     choices = libraries.order_by("name", "pk")
