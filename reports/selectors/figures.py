@@ -165,8 +165,29 @@ class CourseFigures:
     satisfaction_pairs: int | None = None  # pairs behind it (None: not shown)
 
 
+class _Shares:
+    """The shares both a library's figures and its headline derive from their counts, and
+    their plain JSON form (dates as ISO strings, percents as strings)."""
+
+    @property
+    def coverage_percent(self) -> Decimal | None:
+        return percent(self.coverage_covered, self.coverage_lessons) if self.coverage_lessons else None
+
+    @property
+    def digital_coded_percent(self) -> Decimal | None:
+        return percent(self.digital_coded, self.digital_items)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["coverage_percent"] = self.coverage_percent
+        data["digital_coded_percent"] = self.digital_coded_percent
+        for card, row in zip(self.cards, data["cards"], strict=True):
+            row["percent"] = card.percent
+        return _jsonable(data)
+
+
 @dataclass(frozen=True)
-class LibraryFigures:
+class LibraryFigures(_Shares):
     library_id: int
     library_code: str
     library_name: str
@@ -198,29 +219,12 @@ class LibraryFigures:
     digital_access_recorded: bool = False
 
     @property
-    def coverage_percent(self) -> Decimal | None:
-        return percent(self.coverage_covered, self.coverage_lessons) if self.coverage_lessons else None
-
-    @property
-    def digital_coded_percent(self) -> Decimal | None:
-        return percent(self.digital_coded, self.digital_items)
-
-    @property
     def posts_total(self) -> int:
         return sum(post.posts for post in self.posts)
 
     @property
     def months_max_loans(self) -> int:
         return max((month.loans for month in self.months), default=0)
-
-    def to_dict(self) -> dict:
-        """Plain JSON types (dates as ISO strings, percents as strings), derived figures included."""
-        data = asdict(self)
-        data["coverage_percent"] = self.coverage_percent
-        data["digital_coded_percent"] = self.digital_coded_percent
-        for card, row in zip(self.cards, data["cards"], strict=True):
-            row["percent"] = card.percent
-        return _jsonable(data)
 
 
 # --- Building blocks, each one query for any number of libraries ---------------------------
@@ -438,7 +442,7 @@ def library_figures(*, library: Library, start: datetime.date, end: datetime.dat
 
 
 @dataclass(frozen=True)
-class LibraryHeadline:
+class LibraryHeadline(_Shares):
     """The headline figures of one library for a period (``libraries_figures``)."""
 
     library_id: int
@@ -454,22 +458,6 @@ class LibraryHeadline:
     coverage_applicable: bool
     coverage_lessons: int | None
     coverage_covered: int | None
-
-    @property
-    def coverage_percent(self) -> Decimal | None:
-        return percent(self.coverage_covered, self.coverage_lessons) if self.coverage_lessons else None
-
-    @property
-    def digital_coded_percent(self) -> Decimal | None:
-        return percent(self.digital_coded, self.digital_items)
-
-    def to_dict(self) -> dict:
-        data = asdict(self)
-        data["coverage_percent"] = self.coverage_percent
-        data["digital_coded_percent"] = self.digital_coded_percent
-        for card, row in zip(self.cards, data["cards"], strict=True):
-            row["percent"] = card.percent
-        return _jsonable(data)
 
 
 def libraries_figures(
